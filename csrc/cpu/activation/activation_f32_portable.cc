@@ -1,0 +1,41 @@
+// Activations and row softmax on contiguous float32 for CPUs without AVX2: scalar
+// libm calls (the compiler vectorizes what it can for the baseline ISA). Exact to libm
+// accuracy; the AVX2 file is the fast path.
+#include <cmath>
+
+#include "cpu/activation/activation.h"
+
+namespace pk {
+
+void activation_f32_portable(float* x, int64_t n, Activation act) {
+  switch (act) {
+    case Activation::None:
+      return;
+    case Activation::Relu:
+      for (int64_t i = 0; i < n; ++i) x[i] = x[i] < 0.0f ? 0.0f : x[i];
+      return;
+    case Activation::Sigmoid:
+      for (int64_t i = 0; i < n; ++i) x[i] = 1.0f / (1.0f + std::exp(-x[i]));
+      return;
+    case Activation::Tanh:
+      for (int64_t i = 0; i < n; ++i) x[i] = std::tanh(x[i]);
+      return;
+    case Activation::Gelu:
+      for (int64_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * std::erfc(-x[i] * 0.70710678118654752f);
+      return;
+  }
+}
+
+void softmax_f32_portable(const float* x, float* y, int64_t cols) {
+  float row_max = -INFINITY;
+  for (int64_t i = 0; i < cols; ++i) row_max = x[i] > row_max ? x[i] : row_max;
+  float sum = 0.0f;
+  for (int64_t i = 0; i < cols; ++i) {
+    y[i] = std::exp(x[i] - row_max);
+    sum += y[i];
+  }
+  const float inv = 1.0f / sum;
+  for (int64_t i = 0; i < cols; ++i) y[i] *= inv;
+}
+
+}  // namespace pk

@@ -1,0 +1,189 @@
+// sgemm driver: cache blocking, packing, OpenMP and the fused epilogue around the
+// microkernel chosen by sgemm_config() (BLIS's five loops).
+//
+//   for jc in N by nc:            B block (kc x nc) shared by all threads, in L3
+//     for pc in K by kc:
+//       for ic in M by mc:        A block (mc x kc) shared, in L2
+//         parallel (jr, ir):      microkernel on a B micro-panel (L1) x A micro-panel
+//
+// When M fits one A block (inference: M = batch) every B micro-panel is used by one
+// thread only, so it is packed on the fly into that thread's L1 buffer instead of into
+// a shared block: B is read from memory exactly once, like a GEMV. Block sizes are
+// evened out (K = 4001 runs as 16 blocks of 251, not 15 x 256 + 161). The bias and
+// activation are applied to each tile right after its last k block, while it is in L1.
+#include <omp.h>
+
+#include <algorithm>
+
+#include "common/scratch.h"
+#include "common/threads.h"
+#include "cpu/gemm/sgemm.h"
+#include "cpu/gemm/sgemm_config.h"
+#include "cpu/gemm/sgemm_pack.h"
+
+namespace pk {
+namespace {
+
+constexpr int kMaxTile = 6 * 16;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Splits `total` into equal blocks of at most `limit`, rounded up to a multiple of `unit`.
+int64_t even_block(int64_t total, int64_t limit, int64_t unit) {
+  const int64_t blocks = ceil_div(total, limit);
+  return ceil_div(ceil_div(total, blocks), unit) * unit;
+}
+
+// Bias and activation on the finished tile C[i:i+rows, j:j+cols].
+void finish_tile(const SgemmArgs& g, int64_t i, int64_t j, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float* row = g.c + (i + r) * g.c_rs + j;
+    if (g.bias_mode == BiasMode::PerCol) {
+      for (int64_t s = 0; s < cols; ++s) row[s] += g.bias[j + s];
+    } else if (g.bias_mode == BiasMode::PerRow) {
+      const float b = g.bias[i + r];
+      for (int64_t s = 0; s < cols; ++s) row[s] += b;
+    }
+    apply_activation(row, cols, g.activation);
+  }
+}
+
+struct KBlock {
+  int64_t p0, kb;
+  bool first, last;
+};
+
+// One microkernel call on tile (i, j); edge tiles go through a local buffer.
+void run_tile(const SgemmArgs& g, const SgemmConfig& cfg, const float* a_panel, const float* b_panel,
+              int64_t ldb, int64_t i, int64_t j, int64_t rows, int64_t cols, const KBlock& kblk) {
+  const bool accumulate = !kblk.first || g.accumulate;
+  float* c = g.c + i * g.c_rs + j;
+  if (rows == cfg.mr && cols == cfg.nr) {
+    cfg.ukernel(kblk.kb, a_panel, b_panel, ldb, c, g.c_rs, accumulate);
+  } else {
+    alignas(64) float tile[kMaxTile];
+    cfg.ukernel(kblk.kb, a_panel, b_panel, ldb, tile, cfg.nr, false);
+    for (int64_t r = 0; r < rows; ++r) {
+      float* dst = c + r * g.c_rs;
+      const float* src = tile + r * cfg.nr;
+      for (int64_t s = 0; s < cols; ++s) dst[s] = accumulate ? dst[s] + src[s] : src[s];
+    }
+  }
+  if (kblk.last) finish_tile(g, i, j, rows, cols);
+}
+
+// Packs the A block rows [i0, i0 + mb) x k block into `dst`, one micro-panel per loop step.
+void pack_a_block(const SgemmArgs& g, const SgemmConfig& cfg, int64_t i0, int64_t mb, const KBlock& kblk, float* dst) {
+  const int64_t panels = ceil_div(mb, cfg.mr);
+#pragma omp for schedule(static)
+  for (int64_t ip = 0; ip < panels; ++ip) {
+    const int64_t rows = std::min<int64_t>(cfg.mr, mb - ip * cfg.mr);
+    pack_a_panel(g, i0 + ip * cfg.mr, rows, kblk.p0, kblk.kb, cfg.mr, dst + ip * cfg.mr * kblk.kb);
+  }
+}
+
+// M <= mc: A packed once per k block; each B micro-panel packed on the fly (or read in
+// place when one A micro-panel is all there is and B rows are contiguous).
+void sgemm_small_m(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
+  const int64_t kc = even_block(g.k, cfg.kc, 1);
+  const int64_t m_panels = ceil_div(g.m, cfg.mr);
+  const int64_t n_panels = ceil_div(g.n, cfg.nr);
+  static thread_local ScratchBuffer a_scratch;
+  float* a_pack = a_scratch.floats(m_panels * cfg.mr * kc);
+  const bool read_b_in_place = g.b_cs == 1 && m_panels == 1;
+
+#pragma omp parallel num_threads(threads)
+  {
+    static thread_local ScratchBuffer b_scratch;
+    float* b_pack = b_scratch.floats(kc * cfg.nr);
+    for (int64_t p0 = 0; p0 < g.k; p0 += kc) {
+      const KBlock kblk{p0, std::min(kc, g.k - p0), p0 == 0, p0 + kc >= g.k};
+      pack_a_block(g, cfg, 0, g.m, kblk, a_pack);
+      int64_t packed_jp = -1;
+#pragma omp for schedule(static)
+      for (int64_t t = 0; t < n_panels * m_panels; ++t) {
+        const int64_t jp = t / m_panels, ip = t % m_panels;
+        const int64_t j = jp * cfg.nr, cols = std::min<int64_t>(cfg.nr, g.n - j);
+        const float* b_panel = b_pack;
+        int64_t ldb = cfg.nr;
+        if (read_b_in_place && cols == cfg.nr) {
+          b_panel = g.b + kblk.p0 * g.b_rs + j;
+          ldb = g.b_rs;
+        } else if (jp != packed_jp) {
+          pack_b_panel(g, kblk.p0, kblk.kb, j, cols, cfg.nr, b_pack);
+          packed_jp = jp;
+        }
+        const int64_t i = ip * cfg.mr, rows = std::min<int64_t>(cfg.mr, g.m - i);
+        run_tile(g, cfg, a_pack + ip * cfg.mr * kblk.kb, b_panel, ldb, i, j, rows, cols, kblk);
+      }
+    }
+  }
+}
+
+// M > mc: the full BLIS loop nest with shared packed A and B blocks.
+void sgemm_blocked(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
+  const int64_t kc = even_block(g.k, cfg.kc, 1);
+  const int64_t mc = even_block(g.m, cfg.mc, cfg.mr);
+  const int64_t nc = even_block(g.n, cfg.nc, cfg.nr);
+  static thread_local ScratchBuffer a_scratch, b_scratch;
+  float* a_pack = a_scratch.floats(mc * kc);
+  float* b_pack = b_scratch.floats(nc * kc);
+
+#pragma omp parallel num_threads(threads)
+  for (int64_t j0 = 0; j0 < g.n; j0 += nc) {
+    const int64_t nb = std::min(nc, g.n - j0);
+    const int64_t n_panels = ceil_div(nb, cfg.nr);
+    for (int64_t p0 = 0; p0 < g.k; p0 += kc) {
+      const KBlock kblk{p0, std::min(kc, g.k - p0), p0 == 0, p0 + kc >= g.k};
+#pragma omp for schedule(static)
+      for (int64_t jp = 0; jp < n_panels; ++jp) {
+        const int64_t cols = std::min<int64_t>(cfg.nr, nb - jp * cfg.nr);
+        pack_b_panel(g, kblk.p0, kblk.kb, j0 + jp * cfg.nr, cols, cfg.nr, b_pack + jp * cfg.nr * kblk.kb);
+      }
+      for (int64_t i0 = 0; i0 < g.m; i0 += mc) {
+        const int64_t mb = std::min(mc, g.m - i0);
+        const int64_t m_panels = ceil_div(mb, cfg.mr);
+        pack_a_block(g, cfg, i0, mb, kblk, a_pack);
+#pragma omp for schedule(static)
+        for (int64_t t = 0; t < n_panels * m_panels; ++t) {
+          const int64_t jp = t / m_panels, ip = t % m_panels;
+          const int64_t j = jp * cfg.nr, i = ip * cfg.mr;
+          run_tile(g, cfg, a_pack + ip * cfg.mr * kblk.kb, b_pack + jp * cfg.nr * kblk.kb, cfg.nr, i0 + i,
+                   j0 + j, std::min<int64_t>(cfg.mr, mb - i), std::min<int64_t>(cfg.nr, nb - j), kblk);
+        }
+      }
+    }
+  }
+}
+
+// K == 0: C = act([C] + bias).
+void sgemm_empty_k(const SgemmArgs& g) {
+  for (int64_t i = 0; i < g.m; ++i) {
+    if (!g.accumulate) std::fill(g.c + i * g.c_rs, g.c + i * g.c_rs + g.n, 0.0f);
+  }
+  finish_tile(g, 0, 0, g.m, g.n);
+}
+
+// Enough threads that each gets at least ~0.5 MFLOP (a few microseconds of work).
+int threads_for(const SgemmArgs& g) {
+  const double flops = 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k);
+  const double useful = std::max(1.0, flops / 5e5);
+  return static_cast<int>(std::min<double>(get_num_threads(), useful));
+}
+
+}  // namespace
+
+void sgemm(const SgemmArgs& g) {
+  if (g.m == 0 || g.n == 0) return;
+  if (g.k == 0) return sgemm_empty_k(g);
+  const SgemmConfig& cfg = sgemm_config();
+  if (g.m <= cfg.mc) {
+    sgemm_small_m(g, cfg, threads_for(g));
+  } else {
+    sgemm_blocked(g, cfg, threads_for(g));
+  }
+}
+
+const char* sgemm_kernel_name() { return sgemm_config().name; }
+
+}  // namespace pk

@@ -1,0 +1,61 @@
+/* pykernels C ABI: the native kernels of pykernels._C for C, C++, cffi and Numba.
+ *
+ * Every function checks its arguments and returns PK_OK or an error code; the message
+ * of the last error on the calling thread is pk_last_error(). Matrices are described by
+ * a base pointer and element strides (any sign), so transposed and strided views need
+ * no copy. The library is the pykernels._C extension module itself (its path is
+ * pykernels._C.__file__); pykernels.cffi opens it for you.
+ */
+#ifndef PYKERNELS_H
+#define PYKERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PK_API __attribute__((visibility("default")))
+
+/* cdef-begin: the declarations below are read by pykernels.cffi */
+#define PK_OK 0
+#define PK_ERR_ARGUMENT 1
+#define PK_ERR_INTERNAL 2
+
+#define PK_ACT_NONE 0
+#define PK_ACT_RELU 1
+#define PK_ACT_SIGMOID 2
+#define PK_ACT_TANH 3
+#define PK_ACT_GELU 4
+
+#define PK_BIAS_NONE 0
+#define PK_BIAS_ROW 1
+#define PK_BIAS_COL 2
+
+/* C = act(A.B [+ C if accumulate] [+ bias]) in float32.
+ * A: m x k, element (i, p) at a[i * a_rs + p * a_cs]; B: k x n, (p, j) at b[p * b_rs + j * b_cs];
+ * C: m x n, (i, j) at c[i * c_rs + j]. bias: m values (PK_BIAS_ROW) or n (PK_BIAS_COL). */
+PK_API int pk_sgemm(int64_t m, int64_t n, int64_t k,
+                    const float* a, int64_t a_rs, int64_t a_cs,
+                    const float* b, int64_t b_rs, int64_t b_cs,
+                    float* c, int64_t c_rs,
+                    const float* bias, int bias_mode, int activation, int accumulate);
+
+/* x[i] = act(x[i]) for n contiguous floats. */
+PK_API int pk_activation_f32(float* x, int64_t n, int activation);
+
+/* y[r, :] = softmax(x[r, :]) for rows x cols contiguous floats (y may equal x). */
+PK_API int pk_softmax_f32(const float* x, float* y, int64_t rows, int64_t cols);
+
+PK_API int pk_get_num_threads(void);
+PK_API int pk_set_num_threads(int n);
+
+/* The message of the last failed call on this thread ("" if none). */
+PK_API const char* pk_last_error(void);
+/* cdef-end */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PYKERNELS_H */

@@ -1,0 +1,18 @@
+"""pykernels: fast kernels for neural-network inference on CPUs.
+
+Hand-written C++ (AVX2/FMA + OpenMP) and Numba kernels behind one registry, with
+Keras-like layers on top::
+
+    import numpy as np, pykernels as pk
+    y = pk.ops.linear(x, w, b, activation="relu")          # fastest available backend
+    y = pk.ops.linear(x, w, b, backend="numba")             # or a named one
+    model = pk.layers.Sequential([pk.layers.Dense(64, activation="relu")])
+
+Layers call ops; ops validate and pick a backend from the registry; backends compute.
+"""
+from pykernels import layers, ops
+from pykernels.registry import backends
+from pykernels.threads import get_num_threads, set_num_threads
+
+__version__ = "0.1.0"
+__all__ = ["backends", "get_num_threads", "layers", "ops", "set_num_threads"]

@@ -1,0 +1,1 @@
+"""Keras-like layers: they own parameters and call ops; no maths here."""

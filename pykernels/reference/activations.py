@@ -1,0 +1,44 @@
+"""Reference activations and softmax, written for clarity."""
+import math
+
+import numpy as np
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def relu(x, dtype=np.float64):
+    x = np.asarray(x, dtype)
+    return np.where(np.isnan(x), x, np.maximum(x, 0))
+
+
+def sigmoid(x, dtype=np.float64):
+    x = np.asarray(x, dtype)
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-x))
+
+
+def tanh(x, dtype=np.float64):
+    return np.tanh(np.asarray(x, dtype))
+
+
+def gelu(x, dtype=np.float64):
+    """x * Phi(x), Phi the standard normal CDF (erf form)."""
+    x = np.asarray(x, dtype)
+    return (x * 0.5 * (1 + _erf(x / math.sqrt(2)))).astype(dtype)
+
+
+def softmax(x, axis=-1, dtype=np.float64):
+    x = np.asarray(x, dtype)
+    with np.errstate(invalid="ignore"):
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def activate(x, name, dtype=np.float64):
+    """Apply the activation called ``name`` (None/"none"/"linear" for identity)."""
+    if name in (None, "none", "linear"):
+        return np.asarray(x, dtype)
+    return ACTIVATIONS[name](x, dtype=dtype)
+
+
+ACTIVATIONS = {"relu": relu, "sigmoid": sigmoid, "tanh": tanh, "gelu": gelu, "softmax": softmax}

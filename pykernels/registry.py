@@ -1,0 +1,76 @@
+"""One registry of implementations, keyed by (op, backend).
+
+Each backend is a package whose ``__init__`` (cheap to import) declares:
+
+- ``PRIORITY``: higher wins under ``backend="auto"``;
+- ``probe()``: ``None`` when usable here, else the reason it is not;
+- ``IMPLEMENTATIONS``: ``{op: "module:function"}``, loaded on first use, so that
+  ``import pykernels`` never imports Numba.
+
+Adding a backend is adding its package to ``BACKEND_PACKAGES``; adding an op to a
+backend is adding an entry to its ``IMPLEMENTATIONS``. Callers never change.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
+
+BACKEND_PACKAGES = {
+    "cpu": "pykernels.cpu",
+    "numba": "pykernels.numba",
+    "reference": "pykernels.reference",
+}
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    name: str
+    available: bool
+    reason: str  # why it is unavailable ("" when available)
+    priority: int
+    ops: tuple[str, ...]
+
+
+@lru_cache(maxsize=None)
+def _backend(name: str) -> BackendInfo:
+    package = importlib.import_module(BACKEND_PACKAGES[name])
+    reason = package.probe()
+    return BackendInfo(name, reason is None, reason or "", package.PRIORITY,
+                       tuple(sorted(package.IMPLEMENTATIONS)))
+
+
+def backends() -> list[BackendInfo]:
+    """Every backend, best first, with whether it is available here and why not."""
+    return sorted((_backend(name) for name in BACKEND_PACKAGES), key=lambda b: -b.priority)
+
+
+@lru_cache(maxsize=None)
+def backend_names(op: str) -> tuple[str, ...]:
+    """The available backends implementing ``op``, best first."""
+    return tuple(b.name for b in backends() if b.available and op in b.ops)
+
+
+@lru_cache(maxsize=None)
+def _load(op: str, backend: str) -> Callable:
+    target = importlib.import_module(BACKEND_PACKAGES[backend]).IMPLEMENTATIONS[op]
+    module, function = target.split(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def resolve(op: str, backend: str = "auto") -> Callable:
+    """The implementation of ``op`` on ``backend`` ("auto": the best available)."""
+    if not isinstance(backend, str):
+        raise TypeError(f"{op}: backend must be a str, got {type(backend).__name__}")
+    candidates = backend_names(op)
+    if backend == "auto":
+        return _load(op, candidates[0])  # the reference backend implements every op
+    if backend not in BACKEND_PACKAGES:
+        raise ValueError(f"{op}: unknown backend {backend!r}; expected 'auto' or one of {sorted(BACKEND_PACKAGES)}")
+    info = _backend(backend)
+    if not info.available:
+        raise ValueError(f"{op}: backend {backend!r} is not available here: {info.reason}")
+    if op not in info.ops:
+        raise ValueError(f"{op}: backend {backend!r} does not implement it; available: {list(candidates)}")
+    return _load(op, backend)

@@ -1,0 +1,111 @@
+"""Input validation shared by every op: one place for the bad-input policy.
+
+- wrong dtype or type -> TypeError
+- wrong rank, shape, parameter -> ValueError
+- sizes whose byte count cannot be addressed -> OverflowError
+
+Messages name the op, the argument, what was expected and what was given. Arrays that
+the kernels cannot read in place (misaligned views) are copied; any other strides,
+negative ones included, are passed through.
+"""
+from __future__ import annotations
+
+import math
+import operator
+from typing import Sequence
+
+import numpy as np
+
+ELEMENTWISE_ACTIVATIONS = ("none", "relu", "sigmoid", "tanh", "gelu")
+ACTIVATIONS = ELEMENTWISE_ACTIVATIONS + ("softmax",)
+MAX_BYTES = np.iinfo(np.intp).max
+
+
+def float32_array(x, op: str, name: str, *, ndim: int | None = None, min_ndim: int = 0) -> np.ndarray:
+    """``x`` as a float32 ndarray the kernels can read (its own memory when possible)."""
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{op}: {name} must be a numpy.ndarray of float32, got {type(x).__name__}")
+    if x.dtype != np.float32:
+        raise TypeError(f"{op}: {name} must be float32, got {x.dtype} (convert with {name}.astype(np.float32))")
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{op}: {name} must be {ndim}-D, got {x.ndim}-D array of shape {x.shape}")
+    if x.ndim < min_ndim:
+        raise ValueError(f"{op}: {name} must have at least {min_ndim} dimensions, got shape {x.shape}")
+    if not x.flags.aligned:
+        x = np.ascontiguousarray(x)
+    return x
+
+
+def contiguous_float32(x, op: str, name: str, **kw) -> np.ndarray:
+    """Like ``float32_array``, then C-contiguous (copied if needed)."""
+    return np.ascontiguousarray(float32_array(x, op, name, **kw))
+
+
+def check_nbytes(shape: Sequence[int], op: str, what: str = "output", itemsize: int = 4) -> None:
+    """OverflowError if an array of ``shape`` could not be addressed."""
+    count = math.prod(int(d) for d in shape)
+    if count * itemsize > MAX_BYTES:
+        raise OverflowError(f"{op}: {what} of shape {tuple(shape)} needs {count * itemsize} bytes, "
+                            f"more than the addressable maximum {MAX_BYTES}")
+
+
+def activation_name(activation, op: str, allowed: Sequence[str] = ACTIVATIONS) -> str:
+    """Normalise an activation (None and "linear" mean "none")."""
+    if activation is None or activation == "linear":
+        return "none"
+    if not isinstance(activation, str):
+        raise TypeError(f"{op}: activation must be a str or None, got {type(activation).__name__}")
+    if activation not in allowed:
+        raise ValueError(f"{op}: unknown activation {activation!r}; expected one of {list(allowed)}")
+    return activation
+
+
+def integer(value, op: str, name: str, *, minimum: int | None = None) -> int:
+    """``value`` as a Python int (bool rejected), at least ``minimum``."""
+    if isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be an int, got bool")
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__}") from None
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value}")
+    return value
+
+
+def axis_index(axis, ndim: int, op: str) -> int:
+    """A valid non-negative axis for an array of rank ``ndim``."""
+    axis = integer(axis, op, "axis")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{op}: axis {axis} is out of range for a {ndim}-D array")
+    return axis % ndim
+
+
+def output(out, shape: tuple, op: str, inputs: Sequence[np.ndarray] = ()) -> tuple[np.ndarray, np.ndarray | None]:
+    """Where a kernel writes a float32 result of ``shape``, and the user's ``out`` if any.
+
+    Returns ``(target, out)``: ``target`` is C-contiguous and overlaps no input; when it
+    is not ``out`` itself, the caller copies ``target`` into ``out`` afterwards.
+    """
+    check_nbytes(shape, op)
+    if out is None:
+        return np.empty(shape, np.float32), None
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{op}: out must be a numpy.ndarray of float32, got {type(out).__name__}")
+    if out.dtype != np.float32:
+        raise TypeError(f"{op}: out must be float32, got {out.dtype}")
+    if out.shape != tuple(shape):
+        raise ValueError(f"{op}: out has shape {out.shape}, expected {tuple(shape)}")
+    if not out.flags.writeable:
+        raise ValueError(f"{op}: out is read-only")
+    usable = out.flags.c_contiguous and out.flags.aligned and not any(np.shares_memory(out, x) for x in inputs)
+    return (out if usable else np.empty(shape, np.float32)), out
+
+
+def finish(target: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """Copy ``target`` into the user's ``out`` when they differ; return the result."""
+    if out is None:
+        return target
+    if target is not out:
+        np.copyto(out, target)
+    return out
