@@ -26,7 +26,7 @@ void sgemm(const py::array& a, const py::array& b, const py::array& c, const py:
                           std::to_string(av.cols) + "), b (" + std::to_string(bv.rows) + ", " +
                           std::to_string(bv.cols) + "), c (" + std::to_string(cv.rows) + ", " +
                           std::to_string(cv.cols) + ")");
-  if (cv.cs != 1 && cv.cols > 1) throw py::value_error("sgemm: c must have unit column stride");
+  if (cv.cs != 1 && cv.cols > 1 && cv.rows > 0) throw py::value_error("sgemm: c must have unit column stride");
   const float* bias_ptr = nullptr;
   if (!bias.is_none()) {
     const auto bias_arr = bias.cast<py::array>();

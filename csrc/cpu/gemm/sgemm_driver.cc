@@ -6,11 +6,11 @@
 //       for ic in M by mc:        A block (mc x kc) shared, in L2
 //         parallel (jr, ir):      microkernel on a B micro-panel (L1) x A micro-panel
 //
-// When M fits one A block (inference: M = batch) every B micro-panel is used by one
-// thread only, so it is packed on the fly into that thread's L1 buffer instead of into
-// a shared block: B is read from memory exactly once, like a GEMV. Block sizes are
-// evened out (K = 4001 runs as 16 blocks of 251, not 15 x 256 + 161). The bias and
-// activation are applied to each tile right after its last k block, while it is in L1.
+// Row-major B is packed row by row, so the strided panel layout is written while B is
+// read as sequential streams. Block sizes are evened out (K = 4001 runs as 8 blocks of
+// 501, not 7 x 512 + 417). The bias and activation are applied to each tile right
+// after its last k block, while it is in L1. With M <= skinny_m (batch 1..4
+// inference) nothing is packed: the skinny kernels stream B once in its own layout.
 #include <omp.h>
 
 #include <algorithm>
@@ -54,15 +54,15 @@ struct KBlock {
 };
 
 // One microkernel call on tile (i, j); edge tiles go through a local buffer.
-void run_tile(const SgemmArgs& g, const SgemmConfig& cfg, const float* a_panel, const float* b_panel,
-              int64_t ldb, int64_t i, int64_t j, int64_t rows, int64_t cols, const KBlock& kblk) {
+void run_tile(const SgemmArgs& g, const SgemmConfig& cfg, const float* a_panel, const float* b_panel, int64_t i,
+              int64_t j, int64_t rows, int64_t cols, const KBlock& kblk) {
   const bool accumulate = !kblk.first || g.accumulate;
   float* c = g.c + i * g.c_rs + j;
   if (rows == cfg.mr && cols == cfg.nr) {
-    cfg.ukernel(kblk.kb, a_panel, b_panel, ldb, c, g.c_rs, accumulate);
+    cfg.ukernel(kblk.kb, a_panel, b_panel, cfg.nr, c, g.c_rs, accumulate);
   } else {
     alignas(64) float tile[kMaxTile];
-    cfg.ukernel(kblk.kb, a_panel, b_panel, ldb, tile, cfg.nr, false);
+    cfg.ukernel(kblk.kb, a_panel, b_panel, cfg.nr, tile, cfg.nr, false);
     for (int64_t r = 0; r < rows; ++r) {
       float* dst = c + r * g.c_rs;
       const float* src = tile + r * cfg.nr;
@@ -82,45 +82,13 @@ void pack_a_block(const SgemmArgs& g, const SgemmConfig& cfg, int64_t i0, int64_
   }
 }
 
-// M <= mc: A packed once per k block; each B micro-panel packed on the fly (or read in
-// place when one A micro-panel is all there is and B rows are contiguous).
-void sgemm_small_m(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
-  const int64_t kc = even_block(g.k, cfg.kc, 1);
-  const int64_t m_panels = ceil_div(g.m, cfg.mr);
-  const int64_t n_panels = ceil_div(g.n, cfg.nr);
-  static thread_local ScratchBuffer a_scratch;
-  float* a_pack = a_scratch.floats(m_panels * cfg.mr * kc);
-  const bool read_b_in_place = g.b_cs == 1 && m_panels == 1;
-
-#pragma omp parallel num_threads(threads)
-  {
-    static thread_local ScratchBuffer b_scratch;
-    float* b_pack = b_scratch.floats(kc * cfg.nr);
-    for (int64_t p0 = 0; p0 < g.k; p0 += kc) {
-      const KBlock kblk{p0, std::min(kc, g.k - p0), p0 == 0, p0 + kc >= g.k};
-      pack_a_block(g, cfg, 0, g.m, kblk, a_pack);
-      int64_t packed_jp = -1;
-#pragma omp for schedule(static)
-      for (int64_t t = 0; t < n_panels * m_panels; ++t) {
-        const int64_t jp = t / m_panels, ip = t % m_panels;
-        const int64_t j = jp * cfg.nr, cols = std::min<int64_t>(cfg.nr, g.n - j);
-        const float* b_panel = b_pack;
-        int64_t ldb = cfg.nr;
-        if (read_b_in_place && cols == cfg.nr) {
-          b_panel = g.b + kblk.p0 * g.b_rs + j;
-          ldb = g.b_rs;
-        } else if (jp != packed_jp) {
-          pack_b_panel(g, kblk.p0, kblk.kb, j, cols, cfg.nr, b_pack);
-          packed_jp = jp;
-        }
-        const int64_t i = ip * cfg.mr, rows = std::min<int64_t>(cfg.mr, g.m - i);
-        run_tile(g, cfg, a_pack + ip * cfg.mr * kblk.kb, b_panel, ldb, i, j, rows, cols, kblk);
-      }
-    }
-  }
+// Packs this thread's share of the rows of the B block (the caller adds a barrier).
+void pack_b_block_share(const SgemmArgs& g, const SgemmConfig& cfg, int64_t j0, int64_t nb, const KBlock& kblk,
+                        float* dst) {
+  const int64_t tid = omp_get_thread_num(), nt = omp_get_num_threads();
+  pack_b_rows(g, kblk.p0, kblk.kb, j0, nb, cfg.nr, kblk.kb * tid / nt, kblk.kb * (tid + 1) / nt, dst);
 }
 
-// M > mc: the full BLIS loop nest with shared packed A and B blocks.
 void sgemm_blocked(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
   const int64_t kc = even_block(g.k, cfg.kc, 1);
   const int64_t mc = even_block(g.m, cfg.mc, cfg.mr);
@@ -130,29 +98,68 @@ void sgemm_blocked(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
   float* b_pack = b_scratch.floats(nc * kc);
 
 #pragma omp parallel num_threads(threads)
-  for (int64_t j0 = 0; j0 < g.n; j0 += nc) {
-    const int64_t nb = std::min(nc, g.n - j0);
-    const int64_t n_panels = ceil_div(nb, cfg.nr);
-    for (int64_t p0 = 0; p0 < g.k; p0 += kc) {
-      const KBlock kblk{p0, std::min(kc, g.k - p0), p0 == 0, p0 + kc >= g.k};
+  {
+    for (int64_t j0 = 0; j0 < g.n; j0 += nc) {
+      const int64_t nb = std::min(nc, g.n - j0);
+      const int64_t n_panels = ceil_div(nb, cfg.nr);
+      for (int64_t p0 = 0; p0 < g.k; p0 += kc) {
+        const KBlock kblk{p0, std::min(kc, g.k - p0), p0 == 0, p0 + kc >= g.k};
+        pack_b_block_share(g, cfg, j0, nb, kblk, b_pack);
+#pragma omp barrier
+        for (int64_t i0 = 0; i0 < g.m; i0 += mc) {
+          const int64_t mb = std::min(mc, g.m - i0);
+          const int64_t m_panels = ceil_div(mb, cfg.mr);
+          pack_a_block(g, cfg, i0, mb, kblk, a_pack);
 #pragma omp for schedule(static)
-      for (int64_t jp = 0; jp < n_panels; ++jp) {
-        const int64_t cols = std::min<int64_t>(cfg.nr, nb - jp * cfg.nr);
-        pack_b_panel(g, kblk.p0, kblk.kb, j0 + jp * cfg.nr, cols, cfg.nr, b_pack + jp * cfg.nr * kblk.kb);
-      }
-      for (int64_t i0 = 0; i0 < g.m; i0 += mc) {
-        const int64_t mb = std::min(mc, g.m - i0);
-        const int64_t m_panels = ceil_div(mb, cfg.mr);
-        pack_a_block(g, cfg, i0, mb, kblk, a_pack);
-#pragma omp for schedule(static)
-        for (int64_t t = 0; t < n_panels * m_panels; ++t) {
-          const int64_t jp = t / m_panels, ip = t % m_panels;
-          const int64_t j = jp * cfg.nr, i = ip * cfg.mr;
-          run_tile(g, cfg, a_pack + ip * cfg.mr * kblk.kb, b_pack + jp * cfg.nr * kblk.kb, cfg.nr, i0 + i,
-                   j0 + j, std::min<int64_t>(cfg.mr, mb - i), std::min<int64_t>(cfg.nr, nb - j), kblk);
+          for (int64_t t = 0; t < n_panels * m_panels; ++t) {
+            const int64_t jp = t / m_panels, ip = t % m_panels;
+            const int64_t j = jp * cfg.nr, i = ip * cfg.mr;
+            run_tile(g, cfg, a_pack + ip * cfg.mr * kblk.kb, b_pack + jp * cfg.nr * kblk.kb, i0 + i, j0 + j,
+                     std::min<int64_t>(cfg.mr, mb - i), std::min<int64_t>(cfg.nr, nb - j), kblk);
+          }
         }
       }
     }
+  }
+}
+
+// M <= skinny_m with B row-major or transposed: no packing, B streamed once in its own
+// layout (sgemm_skinny_*.cc); threads split the columns.
+bool skinny_applies(const SgemmArgs& g, const SgemmConfig& cfg) {
+  return g.m <= cfg.skinny_m && (g.b_cs == 1 || g.b_rs == 1);
+}
+
+void sgemm_skinny(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
+  const int m = static_cast<int>(g.m);
+  const bool rows = g.b_cs == 1;
+  const float* a = g.a;
+  int64_t a_rs = g.a_rs;
+  static thread_local ScratchBuffer a_scratch;
+  if (!rows && g.a_cs != 1) {  // the dot kernel wants rows of A contiguous along k
+    float* copy = a_scratch.floats(g.m * g.k);
+    for (int64_t i = 0; i < g.m; ++i) {
+      for (int64_t p = 0; p < g.k; ++p) copy[i * g.k + p] = g.a[i * g.a_rs + p * g.a_cs];
+    }
+    a = copy, a_rs = g.k;
+  }
+  // Column chunks, one or more per thread, at most 4096 wide: long sequential row
+  // streams (a stream per 4 KiB page would retrain the prefetcher at every row), while
+  // the C strip (m x width) stays in L1/L2.
+  const int64_t chunks = std::max<int64_t>(threads, ceil_div(g.n, 4096));
+  const int64_t width = ceil_div(ceil_div(g.n, chunks), 8) * 8;
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int64_t j = 0; j < g.n; j += width) {
+    const int64_t cols = std::min(width, g.n - j);
+    float* c = g.c + j;
+    if (rows) {
+      if (!g.accumulate) {
+        for (int64_t i = 0; i < g.m; ++i) std::fill(c + i * g.c_rs, c + i * g.c_rs + cols, 0.0f);
+      }
+      cfg.skinny_rows(m, cols, g.k, a, a_rs, g.a_cs, g.b + j, g.b_rs, c, g.c_rs);
+    } else {
+      cfg.skinny_dot(m, cols, g.k, a, a_rs, g.b + j * g.b_cs, g.b_cs, c, g.c_rs, g.accumulate);
+    }
+    finish_tile(g, 0, j, g.m, cols);
   }
 }
 
@@ -177,8 +184,8 @@ void sgemm(const SgemmArgs& g) {
   if (g.m == 0 || g.n == 0) return;
   if (g.k == 0) return sgemm_empty_k(g);
   const SgemmConfig& cfg = sgemm_config();
-  if (g.m <= cfg.mc) {
-    sgemm_small_m(g, cfg, threads_for(g));
+  if (skinny_applies(g, cfg)) {
+    sgemm_skinny(g, cfg, threads_for(g));
   } else {
     sgemm_blocked(g, cfg, threads_for(g));
   }

@@ -13,23 +13,35 @@ void pack_a_panel(const SgemmArgs& g, int64_t i0, int64_t rows, int64_t p0, int6
   }
 }
 
-void pack_b_panel(const SgemmArgs& g, int64_t p0, int64_t kb, int64_t j0, int64_t cols, int nr, float* dst) {
-  const float* src = g.b + p0 * g.b_rs + j0 * g.b_cs;
-  if (g.b_cs == 1 && cols == nr) {
-    // Row-major B: each k row of the panel is nr contiguous floats.
-    for (int64_t p = 0; p < kb; ++p) {
-      const float* row = src + p * g.b_rs;
-      for (int j = 0; j < nr; ++j) dst[p * nr + j] = row[j];
+void pack_b_rows(const SgemmArgs& g, int64_t p0, int64_t kb, int64_t j0, int64_t nb, int nr, int64_t r0,
+                 int64_t r1, float* dst) {
+  const int64_t full = nb / nr, tail = nb - full * nr;
+  const int64_t panel = kb * nr;
+  if (g.b_cs == 1) {
+    for (int64_t p = r0; p < r1; ++p) {
+      const float* row = g.b + (p0 + p) * g.b_rs + j0;
+      for (int64_t q = 0; q < full; ++q) {
+        float* out = dst + q * panel + p * nr;
+        for (int j = 0; j < nr; ++j) out[j] = row[q * nr + j];
+      }
+      if (tail) {
+        float* out = dst + full * panel + p * nr;
+        for (int64_t j = 0; j < nr; ++j) out[j] = j < tail ? row[full * nr + j] : 0.0f;
+      }
     }
     return;
   }
-  // Any other layout (e.g. B = W^T of a row-major W): walk each column along k.
-  for (int64_t j = 0; j < cols; ++j) {
-    const float* col = src + j * g.b_cs;
-    for (int64_t p = 0; p < kb; ++p) dst[p * nr + j] = col[p * g.b_rs];
-  }
-  for (int64_t j = cols; j < nr; ++j) {
-    for (int64_t p = 0; p < kb; ++p) dst[p * nr + j] = 0.0f;
+  for (int64_t q = 0; q * nr < nb; ++q) {
+    const int64_t cols = q < full ? nr : tail;
+    float* out = dst + q * panel;
+    for (int64_t j = 0; j < nr; ++j) {
+      if (j >= cols) {
+        for (int64_t p = r0; p < r1; ++p) out[p * nr + j] = 0.0f;
+        continue;
+      }
+      const float* col = g.b + p0 * g.b_rs + (j0 + q * nr + j) * g.b_cs;
+      for (int64_t p = r0; p < r1; ++p) out[p * nr + j] = col[p * g.b_rs];
+    }
   }
 }
 

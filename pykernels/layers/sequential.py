@@ -1,0 +1,105 @@
+"""Sequential: a stack of layers, each fed the previous one's output (itself a Layer)."""
+from __future__ import annotations
+
+import numpy as np
+
+from pykernels import validation
+from pykernels.layers.base import Layer, as_float32, deserialize, format_shape, normalize_shape, serialize
+
+
+class Sequential(Layer):
+    """Layers applied in order, like ``keras.Sequential``.
+
+    Built on the first call (or by ``build(input_shape)``), each layer from the output
+    shape of the one before. ``backend``, when given, is set on every layer, present and
+    added later, so the whole model runs on that backend.
+    """
+
+    def __init__(self, layers=None, name: str | None = None, backend: str | None = None):
+        super().__init__(name=name, backend="auto" if backend is None else backend)
+        self.backend = backend  # None: each layer keeps its own
+        self._layers: list[Layer] = []
+        for layer in layers or ():
+            self.add(layer)
+
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._layers)
+
+    def add(self, layer: Layer) -> None:
+        """Append ``layer``; in a built model it is built on the current output shape."""
+        if not isinstance(layer, Layer):
+            raise TypeError(f"{self}: can only add Layer instances, got {type(layer).__name__}")
+        if any(existing.name == layer.name for existing in self._layers):
+            raise ValueError(f"{self}: a layer named {layer.name!r} is already in the model; "
+                             "layer names must be unique (pass name=...)")
+        if self.built:
+            layer.ensure_built(self.compute_output_shape(self.input_shape))
+        if self.backend is not None:
+            layer.backend = self.backend
+        self._layers.append(layer)
+
+    def build(self, input_shape: tuple) -> None:
+        if not self._layers:
+            raise ValueError(f"{self}: the model has no layers; add some with add(layer)")
+        shape = input_shape = normalize_shape(input_shape, self)
+        for layer in self._layers:
+            shape = layer.compute_output_shape(layer.ensure_built(shape))
+        super().build(input_shape)
+
+    def call(self, x: np.ndarray) -> np.ndarray:
+        for layer in self._layers:
+            x = layer(x)
+        return x
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        shape = tuple(input_shape)
+        for layer in self._layers:
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    def predict(self, x, batch_size: int | None = None) -> np.ndarray:
+        """The model's output on ``x``, computed ``batch_size`` samples at a time (all at once if None)."""
+        x = as_float32(x, self)
+        if batch_size is None:
+            return self(x)
+        batch_size = validation.integer(batch_size, str(self), "batch_size", minimum=1)
+        if x.ndim == 0 or x.shape[0] <= batch_size:
+            return self(x)
+        return np.concatenate([self(x[start:start + batch_size]) for start in range(0, x.shape[0], batch_size)])
+
+    def weight_slots(self):
+        return [slot for layer in self._layers for slot in layer.weight_slots()]
+
+    def summary(self, print_fn=print) -> None:
+        """Print a table of the layers, their output shapes and parameter counts, as Keras does."""
+        if not self.built:
+            raise ValueError(f"{self}: summary needs a built model; call it on data or build(input_shape) first")
+        rows, shape = [], self.input_shape
+        for layer in self._layers:
+            shape = layer.compute_output_shape(shape)
+            rows.append((f"{layer.name} ({type(layer).__name__})", format_shape(shape), f"{layer.count_params():,}"))
+        header = ("Layer (type)", "Output Shape", "Param #")
+        widths = [max(len(row[i]) for row in rows + [header]) + 3 for i in range(3)]
+
+        def line(row):
+            return " " + "".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+
+        rule = "_" * (sum(widths) + 1)
+        print_fn(f'Model: "{self.name}"')
+        print_fn(rule)
+        print_fn(line(header))
+        print_fn("=" * len(rule))
+        for row in rows:
+            print_fn(line(row))
+        print_fn("=" * len(rule))
+        print_fn(f"Total params: {self.count_params():,}")
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "backend": self.backend, "layers": [serialize(l) for l in self._layers]}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Sequential":
+        config = dict(config)
+        layers = [deserialize(layer) for layer in config.pop("layers", [])]
+        return cls(layers=layers, **config)
