@@ -32,7 +32,7 @@ def float32_array(x, op: str, name: str, *, ndim: int | None = None, min_ndim: i
     if x.ndim < min_ndim:
         raise ValueError(f"{op}: {name} must have at least {min_ndim} dimensions, got shape {x.shape}")
     if not x.flags.aligned:
-        x = np.ascontiguousarray(x)
+        x = x.copy()
     return x
 
 

@@ -196,9 +196,12 @@ def test_sequential_add_predict_and_names():
     model(x)
     model.add(Dense(4, activation="tanh", name="b"))  # built at once from the current output shape
     assert model.layers[-1].kernel.shape == (6, 4) and model.count_params() == 48 * 6 + 6 + 6 * 4 + 4
-    full = model(x)
-    for batch_size in (1, 3, 10, 64):
-        np.testing.assert_allclose(model.predict(x, batch_size=batch_size), full, rtol=1e-6, atol=1e-7)
+    kernel_a, bias_a, kernel_b, bias_b = model.get_weights()
+    flat = x.reshape(len(x), -1)
+    expected = [ref_linear(ref_linear(flat, kernel_a.T, bias_a, dtype=dt), kernel_b.T, bias_b, "tanh", dtype=dt)
+                for dt in (np.float64, np.float32)]
+    for batch_size in (None, 1, 3, 10, 64):  # batches of 1..4 rows run the skinny kernels
+        assert_close(model.predict(x, batch_size=batch_size), *expected)
     with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
         model.predict(x, batch_size=0)
     with pytest.raises(ValueError, match="has no layers"):

@@ -24,7 +24,8 @@ def tanh(x, dtype=np.float64):
 def gelu(x, dtype=np.float64):
     """x * Phi(x), Phi the standard normal CDF (erf form)."""
     x = np.asarray(x, dtype)
-    return (x * 0.5 * (1 + _erf(x / math.sqrt(2)))).astype(dtype)
+    with np.errstate(invalid="ignore"):  # gelu(-inf) = -inf * 0 = NaN, as in PyTorch
+        return (x * 0.5 * (1 + _erf(x / math.sqrt(2)))).astype(dtype)
 
 
 def softmax(x, axis=-1, dtype=np.float64):

@@ -1,0 +1,165 @@
+"""GEMM kernels (op "gemm") and the matmul / linear ops against the float64 reference."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import pykernels as pk
+from pykernels.reference import gemm as ref
+from pykernels.registry import resolve
+from pykernels.testing import assert_close, sentinel_like
+from conftest import backends_of, random_f32
+
+BACKENDS = backends_of("gemm")
+ACTIVATIONS = ["none", "relu", "sigmoid", "tanh", "gelu"]
+# Edges of the register tiles (6x16 AVX2, 4x8 portable) and the skinny path (M <= 4),
+# primes, and K around the cache block (512) and 4096.
+M_GRID = [1, 2, 4, 5, 6, 7, 13, 71, 72, 73, 150]
+N_GRID = [1, 7, 8, 9, 15, 16, 17, 31, 33, 257]
+K_GRID = [1, 2, 17, 511, 512, 513, 4000, 4001, 4096]
+
+
+def run_kernel(backend, a, b, bias=None, bias_axis=None, activation="none", c=None):
+    out = sentinel_like((a.shape[0], b.shape[1])) if c is None else c.copy()
+    resolve("gemm", backend)(a, b, out, bias, bias_axis, activation, c is not None)
+    return out
+
+
+def check(backend, a, b, **kw):
+    out = run_kernel(backend, a, b, **kw)
+    args = dict(kw)
+    assert_close(out, ref.gemm(a, b, **args), ref.gemm(a, b, dtype=np.float32, **args),
+                 what=f"{backend} gemm {a.shape}x{b.shape}")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("m", M_GRID)
+def test_edge_m(backend, m, rng):
+    check(backend, random_f32(rng, (m, 37)), random_f32(rng, (37, 19)))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("n", N_GRID)
+def test_edge_n(backend, n, rng):
+    check(backend, random_f32(rng, (9, 23)), random_f32(rng, (23, n)))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("k", K_GRID)
+@pytest.mark.parametrize("m", [1, 3, 8])
+def test_edge_k(backend, k, m, rng):
+    check(backend, random_f32(rng, (m, k)), random_f32(rng, (k, 21)))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_large_square_blocked_path(backend, rng):
+    # Several A blocks (mc) and K blocks (kc): exercises the full loop nest.
+    check(backend, random_f32(rng, (300, 1100)), random_f32(rng, (1100, 140)))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("m", [1, 4, 40])
+@pytest.mark.parametrize("layout", ["a.T", "b.T", "both.T", "neg", "step2", "fortran"])
+def test_strided_views(backend, m, layout, rng):
+    a_base, b_base = random_f32(rng, (2 * m, 2 * 29)), random_f32(rng, (2 * 29, 2 * 23))
+    a, b = a_base[:m, :29], b_base[:29, :23]
+    if layout == "a.T":
+        a = np.ascontiguousarray(a.T).T
+    elif layout == "b.T":
+        b = np.ascontiguousarray(b.T).T
+    elif layout == "both.T":
+        a, b = np.ascontiguousarray(a.T).T, np.ascontiguousarray(b.T).T
+    elif layout == "neg":
+        a, b = a_base[m - 1::-1, 28::-1], b_base[28::-1, 22::-1]
+    elif layout == "step2":
+        a, b = a_base[:m, ::2], b_base[::2, ::2][:29, :23]
+    elif layout == "fortran":
+        a, b = np.asfortranarray(a), np.asfortranarray(b)
+    check(backend, a, b)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("bias_axis", [None, 0, 1])
+@pytest.mark.parametrize("m", [3, 50])
+def test_epilogue(backend, activation, bias_axis, m, rng):
+    a, b = random_f32(rng, (m, 64), -2, 2), random_f32(rng, (64, 35), -2, 2)
+    bias = None if bias_axis is None else random_f32(rng, (m if bias_axis == 0 else 35,), -3, 3)
+    check(backend, a, b, bias=bias, bias_axis=bias_axis, activation=activation)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("m", [2, 30])
+@pytest.mark.parametrize("k", [0, 5, 700])
+def test_accumulate_and_empty_k(backend, m, k, rng):
+    a, b, c = random_f32(rng, (m, k)), random_f32(rng, (k, 18)), random_f32(rng, (m, 18))
+    bias = random_f32(rng, (18,))
+    out = run_kernel(backend, a, b, bias=bias, bias_axis=1, activation="relu", c=c)
+    kw = dict(bias=bias, bias_axis=1, activation="relu", c=c)
+    assert_close(out, ref.gemm(a, b, **kw), ref.gemm(a, b, dtype=np.float32, **kw))
+    if k == 0:  # nothing to multiply: act(bias) or act(c + bias), never the sentinel
+        zero_k = run_kernel(backend, a, b, bias=bias, bias_axis=1, activation="relu")
+        np.testing.assert_array_equal(zero_k, np.broadcast_to(np.maximum(bias, 0), zero_k.shape))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_nan_and_inf_propagate(backend, rng):
+    a, b = random_f32(rng, (7, 40)), random_f32(rng, (40, 20))
+    a[2, 5] = np.nan
+    b[3, 11] = np.inf
+    check(backend, a, b, activation="relu")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("shape", [(0, 5, 3), (4, 5, 0), (0, 0, 0)])
+def test_empty_outputs(backend, shape):
+    m, k, n = shape
+    y = pk.ops.matmul(np.ones((m, k), np.float32), np.ones((k, n), np.float32), backend=backend)
+    assert y.shape == (m, n) and y.dtype == np.float32
+
+
+@pytest.mark.parametrize("backend", BACKENDS + ["reference"])
+def test_matmul_numpy_semantics(backend, rng):
+    cases = [((5,), (5, 3)), ((4, 5), (5,)), ((5,), (5,)), ((2, 3, 4, 5), (5, 6)), ((3, 1, 4, 5), (2, 5, 6))]
+    for sa, sb in cases:
+        a, b = random_f32(rng, sa), random_f32(rng, sb)
+        y = pk.ops.matmul(a, b, backend=backend)
+        assert y.shape == np.matmul(a, b).shape
+        assert_close(y, ref.matmul(a, b), ref.matmul(a, b, dtype=np.float32), what=f"matmul {sa} @ {sb}")
+
+
+@pytest.mark.parametrize("backend", BACKENDS + ["reference"])
+@pytest.mark.parametrize("activation", ACTIVATIONS + ["softmax", None])
+def test_linear(backend, activation, rng):
+    x, w, b = random_f32(rng, (3, 5, 48)), random_f32(rng, (33, 48)), random_f32(rng, (33,))
+    y = pk.ops.linear(x, w, b, activation=activation, backend=backend)
+    assert y.shape == (3, 5, 33)
+    assert_close(y, ref.linear(x, w, b, activation), ref.linear(x, w, b, activation, dtype=np.float32))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_out_argument(backend, rng):
+    x, w = random_f32(rng, (6, 10)), random_f32(rng, (4, 10))
+    out = sentinel_like((6, 4))
+    result = pk.ops.linear(x, w, out=out, backend=backend)
+    assert result is out
+    assert_close(out, ref.linear(x, w), ref.linear(x, w, dtype=np.float32))
+    strided = sentinel_like((6, 8))[:, ::2]  # not C-contiguous: computed aside, copied in
+    pk.ops.linear(x, w, out=strided, backend=backend)
+    assert_close(strided, ref.linear(x, w), ref.linear(x, w, dtype=np.float32))
+    a = random_f32(rng, (5, 5))
+    expected = ref.matmul(a, a)
+    pk.ops.matmul(a, a, out=a, backend=backend)  # out aliases the inputs
+    assert_close(a, expected, expected.astype(np.float32) + np.float32(1e-6))
+
+
+@settings(max_examples=40, deadline=None)
+@given(m=st.integers(0, 40), k=st.integers(0, 70), n=st.integers(0, 40),
+       activation=st.sampled_from(ACTIVATIONS), seed=st.integers(0, 2**32 - 1),
+       transpose_a=st.booleans(), transpose_b=st.booleans())
+def test_property_random_shapes(m, k, n, activation, seed, transpose_a, transpose_b):
+    rng = np.random.default_rng(seed)
+    a = random_f32(rng, (k, m)).T if transpose_a else random_f32(rng, (m, k))
+    b = random_f32(rng, (n, k)).T if transpose_b else random_f32(rng, (k, n))
+    bias = random_f32(rng, (n,))
+    for backend in BACKENDS:
+        check(backend, a, b, bias=bias, bias_axis=1, activation=activation)
