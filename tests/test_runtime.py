@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 
 import numpy as np
@@ -65,8 +66,11 @@ def test_concurrent_python_threads(rng):
 
 
 def run_python(code, **env):
-    full_env = dict(os.environ, **env)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=full_env, check=True).stdout
+    # From a neutral directory, so the installed package is imported, not the source tree.
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=dict(os.environ, **env), cwd=tempfile.gettempdir())
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 def test_portable_isa_fallback():

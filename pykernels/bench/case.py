@@ -1,0 +1,41 @@
+"""The data a suite hands to the runner: cases, and per case the callables to time."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark point: a shape in a group of a suite, with its work in FLOPs."""
+
+    suite: str
+    group: str  # e.g. "square", "cnn-dense"
+    shape: str  # e.g. "1024x1024x1024" (MxKxN)
+    flops: float  # floating-point operations of one call
+    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def id(self) -> str:
+        return f"{self.group}-{self.shape}"
+
+
+@dataclass(frozen=True)
+class Contender:
+    """One implementation to time; ``run()`` computes the case once and returns the result."""
+
+    name: str
+    baseline: bool
+    run: Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A case's inputs made: the contenders on them and the check of a result against the reference."""
+
+    case: Case
+    contenders: tuple[Contender, ...]
+    check: Callable[[Any, str], None]  # check(result, what) raises AssertionError when wrong
+
+    def contender(self, name: str) -> Contender:
+        return next(c for c in self.contenders if c.name == name)

@@ -1,0 +1,78 @@
+"""Suite "gemm": float32 matmul and linear+relu, ours against NumPy and PyTorch.
+
+Shapes come from ``benchmarks/shapes/gemm.json``: groups of op "matmul" time
+``ops.matmul(a, b, backend=name)`` against ``a @ b`` and ``torch.mm``; groups of op
+"linear" time ``ops.linear(x, w, b, activation="relu", backend=name)`` against
+``np.maximum(x @ w.T + b, 0)`` and ``F.relu(F.linear(x, w, b))``. Every registered
+"gemm" backend except the reference is timed; results are checked against
+``pykernels.reference``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from pykernels import ops, registry
+from pykernels.bench import baselines
+from pykernels.bench.case import Case, Contender, Prepared
+from pykernels.bench.suites import shapes
+from pykernels.reference import gemm as reference
+from pykernels.testing import assert_close
+
+NAME = "gemm"
+SHAPE = "MxKxN"
+BASELINES = ("numpy", "torch")
+
+
+def cases(quick: bool = False) -> list[Case]:
+    found = []
+    for group in shapes("gemm.json")["groups"]:
+        for s in group["shapes"]:
+            if quick and not s.get("quick", False):
+                continue
+            m, k, n = s["m"], s["k"], s["n"]
+            found.append(Case(NAME, group["name"], f"{m}x{k}x{n}", 2.0 * m * k * n,
+                              {"op": group["op"], "m": m, "k": k, "n": n}))
+    return found
+
+
+def implementations() -> list[str]:
+    return [name for name in registry.backend_names("gemm") if name != "reference"]
+
+
+def contenders() -> list[tuple[str, bool]]:
+    theirs = [name for name in baselines.available() if name in BASELINES]
+    return [(name, False) for name in implementations()] + [(name, True) for name in theirs]
+
+
+def prepare(case: Case) -> Prepared:
+    p = case.params
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((p["m"], p["k"]), dtype=np.float32)
+    torch = baselines.module("torch")
+    if p["op"] == "matmul":
+        b = rng.standard_normal((p["k"], p["n"]), dtype=np.float32)
+        ref64, ref32 = reference.gemm(a, b), reference.gemm(a, b, dtype=np.float32)
+        ours = {name: (lambda name=name: ops.matmul(a, b, backend=name)) for name in implementations()}
+        theirs = {"numpy": lambda: a @ b}
+        if torch is not None:
+            ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+            theirs["torch"] = lambda: torch.mm(ta, tb)
+    else:
+        w = rng.standard_normal((p["n"], p["k"]), dtype=np.float32)
+        bias = rng.standard_normal(p["n"], dtype=np.float32)
+        ref64 = reference.linear(a, w, bias, "relu")
+        ref32 = reference.linear(a, w, bias, "relu", dtype=np.float32)
+        ours = {name: (lambda name=name: ops.linear(a, w, bias, activation="relu", backend=name))
+                for name in implementations()}
+        theirs = {"numpy": lambda: np.maximum(a @ w.T + bias, 0)}
+        if torch is not None:
+            functional = torch.nn.functional
+            tx, tw, tbias = torch.from_numpy(a), torch.from_numpy(w), torch.from_numpy(bias)
+            theirs["torch"] = lambda: functional.relu(functional.linear(tx, tw, tbias))
+
+    def check(result, what: str) -> None:
+        assert_close(np.asarray(result), ref64, ref32, what=what)
+
+    contenders = [Contender(name, False, fn) for name, fn in ours.items()]
+    contenders += [Contender(name, True, fn) for name, fn in theirs.items()]
+    return Prepared(case, tuple(contenders), check)

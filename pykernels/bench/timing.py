@@ -1,0 +1,71 @@
+"""The clock: ``time.perf_counter`` over calibrated rounds, median and min.
+
+Contenders on one case are timed one after the other, each in its own block, not
+interleaved call by call: a library's worker threads keep spinning after each call
+(OpenBLAS busy-waits for about 0.1 s), so interleaving makes every library pay for the
+others' spinning. Each block starts after ``settle()``. A sample is the mean of enough
+back-to-back calls to last ``SAMPLE_SECONDS``, so tiny kernels are not lost in the
+clock's overhead. Callers make the first warm-up call (it is also the correctness check).
+"""
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from dataclasses import dataclass
+from time import perf_counter
+from typing import Callable
+
+SAMPLE_SECONDS = 1e-3
+SETTLE_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class Settings:
+    min_rounds: int  # at least this many samples
+    min_time: float  # and at least this many seconds of samples
+
+
+FULL = Settings(min_rounds=5, min_time=0.2)
+QUICK = Settings(min_rounds=3, min_time=0.05)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds per call: one entry per round, each the mean of ``iterations`` calls."""
+
+    samples: tuple[float, ...]
+    iterations: int
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def min(self) -> float:
+        return min(self.samples)
+
+
+def settle() -> None:
+    """Let the worker threads of whatever ran before go to sleep."""
+    time.sleep(SETTLE_SECONDS)
+
+
+def _iterations(fn: Callable[[], object]) -> int:
+    start = perf_counter()
+    fn()
+    return max(1, math.ceil(SAMPLE_SECONDS / max(perf_counter() - start, 1e-9)))
+
+
+def measure(fn: Callable[[], object], settings: Settings) -> Timing:
+    """Time a warmed-up callable: settle, calibrate (an untimed call), then rounds."""
+    settle()
+    iterations = _iterations(fn)
+    samples = []
+    start = perf_counter()
+    while len(samples) < settings.min_rounds or perf_counter() - start < settings.min_time:
+        t0 = perf_counter()
+        for _ in range(iterations):
+            fn()
+        samples.append((perf_counter() - t0) / iterations)
+    return Timing(tuple(samples), iterations)
