@@ -25,14 +25,19 @@ def matmul(a: np.ndarray, b: np.ndarray, *, out: np.ndarray | None = None, backe
     b2 = b[:, np.newaxis] if b.ndim == 1 else b
     if a2.shape[-1] != b2.shape[-2]:
         raise ValueError(f"matmul: inner dimensions differ: a has shape {a.shape}, b has shape {b.shape}")
-    try:
-        batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
-    except ValueError:
-        raise ValueError(f"matmul: batch dimensions do not broadcast: a {a.shape}, b {b.shape}") from None
+    batch = ()
+    if a2.ndim > 2 or b2.ndim > 2:
+        try:
+            batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+        except ValueError:
+            raise ValueError(f"matmul: batch dimensions do not broadcast: a {a.shape}, b {b.shape}") from None
     m, n = a2.shape[-2], b2.shape[-1]
     shape = batch + (m,) * (a.ndim > 1) + (n,) * (b.ndim > 1)
     gemm = resolve("gemm", backend)
     target, user_out = validation.output(out, shape, "matmul", (a, b))
+    if not batch:  # the common 2-D case: no broadcasting machinery
+        gemm(a2, b2, target.reshape(m, n))
+        return validation.finish(target, user_out)
     result = target.reshape(batch + (m, n))
     a_b = np.broadcast_to(a2, batch + a2.shape[-2:])
     b_b = np.broadcast_to(b2, batch + b2.shape[-2:])
