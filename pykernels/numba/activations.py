@@ -6,10 +6,10 @@
 #
 # Tile: elementwise work is cut into CHUNK-element runs, softmax into whole rows; runs
 # and rows are spread over the Numba threads (prange) once the array is big enough to
-# pay for waking them. Why fast enough: relu compiles to a vectorized select; the
-# transcendental ones are one libm call per element, evaluated in float64 and rounded
-# once, so they are as accurate as float32 allows (Numba has no vector exp/erfc
-# without SVML). `activate` is also the GEMM epilogue, so both share one definition.
+# pay for waking them. Why this variant: relu compiles to a vectorized select; sigmoid,
+# tanh, gelu and exp are one libm call per element (5-20 ns), evaluated in float64 and
+# rounded once, so they are as accurate as float32 allows. Numba has no vector
+# exp/erfc without SVML, so they stay scalar. `activate` is also the GEMM epilogue.
 import math
 
 import numba
@@ -24,12 +24,14 @@ _SQRT1_2 = 1.0 / math.sqrt(2.0)
 
 
 def set_threads(work: int, grain: int) -> int:
-    """Numba's thread count for ``work`` units (at least ``grain`` each), capped by pykernels'.
+    """Threads for ``work`` units (at least ``grain`` each), at most pykernels' count.
 
-    Numba's setting is per Python thread, so it is set on every call (cheap).
+    When more than one, Numba's count is set to it: that setting is per Python thread,
+    so it is set on every parallel call (cheap). Serial calls leave Numba's pool alone.
     """
     n = max(1, min(get_num_threads(), numba.config.NUMBA_NUM_THREADS, work // grain))
-    numba.set_num_threads(n)
+    if n > 1:
+        numba.set_num_threads(n)
     return n
 
 

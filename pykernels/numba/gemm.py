@@ -1,30 +1,31 @@
 # sgemm in Numba: out = act(a @ b [+ out] [+ bias]), float32 operands with any strides
-# (negative, transposed views such as w.T), C-contiguous out. Two kernels:
+# (negative, transposed views such as w.T), C-contiguous out. Two kernel families:
 #
-# 1. dot_4x3 (the general one). Tile: 4x3 outputs, each a dot product along K. Its K
-#    loop holds 12 scalar accumulators; with fastmath "reassoc" LLVM's loop vectorizer
-#    widens each into an 8-lane ymm accumulator: 12 FMAs per 7 unit-stride loads, 12
-#    independent chains (> FMA latency x 2 pipes), 16 ymm registers, no spills. A BLIS
-#    outer-product register tile would stay scalar here: Numba disables LLVM's SLP
-#    vectorizer, so only loops vectorize, and a reduction along K is a loop.
+# 1. dot (general). Tile dot_4x3: 4x3 outputs, each a dot product along K. Its K loop
+#    holds 12 scalar accumulators that LLVM's loop vectorizer widens (fastmath
+#    "reassoc") into 12 ymm accumulators: 12 FMAs per 7 unit-stride loads, 12
+#    independent chains (> FMA latency x 2 pipes), 16 ymm registers, no spills; measured
+#    ~88 GFLOP/s on one Zen 3 core with data in L1. A BLIS outer-product register tile
+#    would stay scalar: Numba turns off LLVM's SLP vectorizer, so only loops vectorize,
+#    and a reduction along K is a loop. The 1-3 rows left below the last 4-row panel
+#    use dot_1x8 (one row against 8 columns) instead of repeating rows.
 #    Layout: A (M x K) and B^T (N x K) are read as rows with unit stride along K: in
-#    place when they are C-contiguous (a, and b = w.T as in linear), else packed block
-#    by block into per-thread buffers (any strides). Blocking (BLIS's loops, with A and
-#    B swapped to suit the tile):
+#    place when C-contiguous (a; b = w.T as in linear), else packed block by block into
+#    per-thread buffers. Blocking (BLIS's loops, A and B swapped to suit the tile):
 #      for jc in N by NC:      B block (NC x KC, 256 KiB) stays in L2
 #        for pc in K by KC:
 #          for ic in M by MC:  A block
 #            for ir, jr:       A micro-panel (4 x KC, 16 KiB) stays in L1, B panels stream from L2
-#    Edge tiles repeat their last row/column (clamped indices) and the store drops it.
-#    Bias and activation are applied to each tile after its last K block.
-# 2. axpy_rows (M <= AXPY_MAX_M and b row-major, e.g. matmul by a weight matrix). For
-#    few rows, transposing B into K-contiguous panels costs more than the product; this
-#    kernel instead adds four scaled rows of b to each output row per pass, vectorized
-#    along N (unit stride), one load and store of out per four FMAs, B read once.
+#    Edge tiles repeat their last column (clamped index) and the store drops it. Bias
+#    and activation are applied to each tile after its last K block.
+# 2. axpy_rows (M <= AXPY_MAX_M and b row-major, e.g. a batch times a weight matrix).
+#    For few rows, transposing B into K-contiguous panels costs more than the product;
+#    this kernel adds four scaled rows of b to each output row per pass, vectorized
+#    along N: one load and store of the sum per four FMAs, B read once.
 #
 # Only the fastmath flags "contract" and "reassoc" are used, never "nnan"/"ninf": NaN and
 # inf propagate as in the reference. Threads: the output is cut into one block per
-# thread (a grid for dot_4x3, column slabs for axpy_rows) and each thread runs the serial
+# thread (a grid for dot, column slabs for axpy_rows) and each thread runs the serial
 # kernel on its block with its own buffers: one prange launch per call, no barriers.
 import threading
 
@@ -80,6 +81,24 @@ def _dot_4x3(a, ra, pa, b, rb, pb, kb):
     return (s00, s01, s02, s10, s11, s12, s20, s21, s22, s30, s31, s32)
 
 
+@njit(cache=True, fastmath={"contract", "reassoc"})
+def _dot_1x8(a, r, pa, b, rb, pb, kb):
+    """The 1x8 tile sum_p a[r, pa + p] * b[rb[j], pb + p] for the 1-3 rows a 4x3 tile cannot fill."""
+    c0, c1, c2, c3, c4, c5, c6, c7 = rb
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = np.float32(0.0)
+    for p in range(kb):
+        x = a[r, pa + p]
+        s0 += x * b[c0, pb + p]
+        s1 += x * b[c1, pb + p]
+        s2 += x * b[c2, pb + p]
+        s3 += x * b[c3, pb + p]
+        s4 += x * b[c4, pb + p]
+        s5 += x * b[c5, pb + p]
+        s6 += x * b[c6, pb + p]
+        s7 += x * b[c7, pb + p]
+    return (s0, s1, s2, s3, s4, s5, s6, s7)
+
+
 @njit(cache=True)
 def _pack(src, r0, rows, p0, kb, dst):
     """dst[:rows, :kb] <- src[r0:r0+rows, p0:p0+kb] for any strides of src.
@@ -100,22 +119,46 @@ def _pack(src, r0, rows, p0, kb, dst):
 
 
 @njit(cache=True)
-def _store_tile(out, i, j, rows, cols, tile, overwrite, last, bias, bias_mode, code):
-    """out[i:i+rows, j:j+cols] (+)= tile, then the epilogue if this was the last K block."""
-    for r in range(MR):
-        for s in range(NR):
-            if r < rows and s < cols:
-                v = tile[r * NR + s]
-                if not overwrite:
-                    v += out[i + r, j + s]
-                if last:
-                    v = _epilogue(v, i + r, j + s, bias, bias_mode, code)
-                out[i + r, j + s] = v
+def _store_tile(out, i, j, rows, cols, tile, width, overwrite, last, bias, bias_mode, code):
+    """out[i:i+rows, j:j+cols] (+)= tile (row-major, width wide), then the epilogue after the last K block."""
+    for r in range(rows):
+        for s in range(cols):
+            v = tile[r * width + s]
+            if not overwrite:
+                v += out[i + r, j + s]
+            if last:
+                v = _epilogue(v, i + r, j + s, bias, bias_mode, code)
+            out[i + r, j + s] = v
+
+
+@njit(cache=True)
+def _dot_block(asrc, ai, pa, mb, bsrc, bj, pb, nb, kb, out, i, j, overwrite, last, bias, bias_mode, code):
+    """out[i:i+mb, j:j+nb] (+)= asrc[ai:ai+mb] . bsrc[bj:bj+nb]^T along K (from pa / pb, kb long).
+
+    4x3 tiles over whole 4-row panels, 1x8 tiles for the rows left; edge tiles repeat
+    their last column of B (clamped index) and the store drops it.
+    """
+    last_col = bj + nb - 1
+    full = mb - mb % MR
+    for ir in range(0, full, MR):
+        ra = (ai + ir, ai + ir + 1, ai + ir + 2, ai + ir + 3)
+        for jr in range(0, nb, NR):
+            c = bj + jr
+            rb = (c, min(c + 1, last_col), min(c + 2, last_col))
+            tile = _dot_4x3(asrc, ra, pa, bsrc, rb, pb, kb)
+            _store_tile(out, i + ir, j + jr, MR, min(NR, nb - jr), tile, NR, overwrite, last, bias, bias_mode, code)
+    for ir in range(full, mb):
+        for jr in range(0, nb, 8):
+            c = bj + jr
+            rb = (c, min(c + 1, last_col), min(c + 2, last_col), min(c + 3, last_col),
+                  min(c + 4, last_col), min(c + 5, last_col), min(c + 6, last_col), min(c + 7, last_col))
+            tile = _dot_1x8(asrc, ai + ir, pa, bsrc, rb, pb, kb)
+            _store_tile(out, i + ir, j + jr, 1, min(8, nb - jr), tile, 8, overwrite, last, bias, bias_mode, code)
 
 
 @njit(cache=True)
 def _dot_gemm(a, a_c, bt, bt_c, out, i0, i1, j0, j1, kc, mc, nc, bias, bias_mode, code, accumulate, work):
-    """out[i0:i1, j0:j1] with dot_4x3 and the blocked loops above, on one thread.
+    """out[i0:i1, j0:j1] with the dot tiles and the blocked loops above, on one thread.
 
     a_c / bt_c are a / bt (= b.T) themselves when C-contiguous, read in place; else
     empty, and a / bt are packed into work ((mc + nc) * kc floats).
@@ -139,16 +182,8 @@ def _dot_gemm(a, a_c, bt, bt_c, out, i0, i1, j0, j1, kc, mc, nc, bias, bias_mode
                 else:
                     _pack(a, ic, mb, pc, kb, apack)
                     asrc, ai, pa = apack, 0, np.uint64(0)
-                alast, blast = ai + mb - 1, bj + nb - 1
-                for ir in range(0, mb, MR):
-                    r = ai + ir
-                    ra = (r, min(r + 1, alast), min(r + 2, alast), min(r + 3, alast))
-                    for jr in range(0, nb, NR):
-                        c = bj + jr
-                        rb = (c, min(c + 1, blast), min(c + 2, blast))
-                        tile = _dot_4x3(asrc, ra, pa, bsrc, rb, pb, np.uint64(kb))
-                        _store_tile(out, ic + ir, jc + jr, min(MR, mb - ir), min(NR, nb - jr), tile,
-                                    overwrite, last, bias, bias_mode, code)
+                _dot_block(asrc, ai, pa, mb, bsrc, bj, pb, nb, np.uint64(kb), out, ic, jc, overwrite, last,
+                           bias, bias_mode, code)
 
 
 @njit(cache=True, parallel=True)
@@ -163,44 +198,48 @@ def _dot_gemm_parallel(a, a_c, bt, bt_c, out, row_cuts, col_cuts, kc, mc, nc, bi
 
 
 @njit(cache=True, fastmath={"contract"})
-def _axpy_rows(a, b, out, j0, nb, accumulate):
-    """out[:, j0:j0+nb] (+)= a @ b[:, j0:j0+nb] for C-contiguous b, vectorized along N.
+def _axpy_rows(a, b, j0, nb, acc):
+    """acc[:, :nb] = a @ b[:, j0:j0+nb] for C-contiguous b, vectorized along N.
 
     j0 and nb are unsigned (no wraparound, see _dot_4x3); K runs four rows of b at a time.
     """
     m, k = a.shape
-    if not accumulate:
-        out[:, j0:j0 + nb] = 0.0
+    acc[:, :nb] = 0.0
     k4 = k - k % 4
     for p in range(0, k4, 4):
         for i in range(m):
             x0, x1, x2, x3 = a[i, p], a[i, p + 1], a[i, p + 2], a[i, p + 3]
-            for j in range(j0, j0 + nb):
-                out[i, j] += x0 * b[p, j] + x1 * b[p + 1, j] + x2 * b[p + 2, j] + x3 * b[p + 3, j]
+            for j in range(nb):
+                acc[i, j] += x0 * b[p, j0 + j] + x1 * b[p + 1, j0 + j] + x2 * b[p + 2, j0 + j] + x3 * b[p + 3, j0 + j]
     for p in range(k4, k):
         for i in range(m):
             x0 = a[i, p]
-            for j in range(j0, j0 + nb):
-                out[i, j] += x0 * b[p, j]
+            for j in range(nb):
+                acc[i, j] += x0 * b[p, j0 + j]
 
 
 @njit(cache=True)
-def _axpy_gemm(a, b, out, j0, j1, bias, bias_mode, code, accumulate):
-    """out[:, j0:j1] with axpy_rows, AXPY_NB columns at a time, each finished while in cache."""
+def _axpy_gemm(a, b, out, j0, j1, bias, bias_mode, code, accumulate, work):
+    """out[:, j0:j1] with axpy_rows, AXPY_NB columns at a time.
+
+    Sums go to this thread's own buffer (work, M x AXPY_NB) and reach out once, with
+    the epilogue: out rows hit K/4 times by two threads would ping-pong shared lines.
+    """
+    acc = work[:a.shape[0] * AXPY_NB].reshape((a.shape[0], AXPY_NB))
     for jc in range(j0, j1, AXPY_NB):
         nb = min(AXPY_NB, j1 - jc)
-        _axpy_rows(a, b, out, np.uint64(jc), np.uint64(nb), accumulate)
-        if bias_mode != BIAS_NONE or code != 0:
-            for i in range(out.shape[0]):
-                for j in range(jc, jc + nb):
-                    out[i, j] = _epilogue(out[i, j], i, j, bias, bias_mode, code)
+        _axpy_rows(a, b, np.uint64(jc), np.uint64(nb), acc)
+        for i in range(out.shape[0]):
+            for j in range(nb):
+                v = acc[i, j] + out[i, jc + j] if accumulate else acc[i, j]
+                out[i, jc + j] = _epilogue(v, i, jc + j, bias, bias_mode, code)
 
 
 @njit(cache=True, parallel=True)
-def _axpy_gemm_parallel(a, b, out, col_cuts, bias, bias_mode, code, accumulate):
+def _axpy_gemm_parallel(a, b, out, col_cuts, bias, bias_mode, code, accumulate, work):
     """One _axpy_gemm per column slab, each on its own thread."""
     for t in prange(col_cuts.size - 1):
-        _axpy_gemm(a, b, out, col_cuts[t], col_cuts[t + 1], bias, bias_mode, code, accumulate)
+        _axpy_gemm(a, b, out, col_cuts[t], col_cuts[t + 1], bias, bias_mode, code, accumulate, work[t])
 
 
 def _ceil_div(a, b):
@@ -266,11 +305,12 @@ def _dot(a, b, out, threads, args):
 
 
 def _axpy(a, b, out, threads, args):
-    n = b.shape[1]
+    m, n = a.shape[0], b.shape[1]
+    work = _workspace(threads, m * AXPY_NB + 16)  # + one cache line between threads
     if threads == 1:
-        _axpy_gemm(a, b, out, 0, n, *args)
+        _axpy_gemm(a, b, out, 0, n, *args, work[0])
     else:
-        _axpy_gemm_parallel(a, b, out, _cuts(n, threads, 8), *args)
+        _axpy_gemm_parallel(a, b, out, _cuts(n, threads, 8), *args, work)
 
 
 def gemm(a, b, out, bias=None, bias_axis=None, activation="none", accumulate=False):
