@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
+from pykernels.profiler import trace
+
 BACKEND_PACKAGES = {
     "cpu": "pykernels.cpu",
     "numba": "pykernels.numba",
@@ -60,12 +62,20 @@ def _load(op: str, backend: str) -> Callable:
 
 
 def resolve(op: str, backend: str = "auto") -> Callable:
-    """The implementation of ``op`` on ``backend`` ("auto": the best available)."""
+    """The implementation of ``op`` on ``backend`` ("auto": the best available), traced
+    while tracing is on (``PYKERNELS_VERBOSE=1`` or the profiler)."""
+    name = _backend_name(op, backend)
+    kernel = _load(op, name)
+    return trace.traced(op, name, kernel) if trace.active() else kernel
+
+
+def _backend_name(op: str, backend: str) -> str:
+    """The backend that runs ``op`` when ``backend`` is asked for; errors name the choices."""
     if not isinstance(backend, str):
         raise TypeError(f"{op}: backend must be a str, got {type(backend).__name__}")
     candidates = backend_names(op)
     if backend == "auto":
-        return _load(op, candidates[0])  # the reference backend implements every op
+        return candidates[0]  # the reference backend implements every op
     if backend not in BACKEND_PACKAGES:
         raise ValueError(f"{op}: unknown backend {backend!r}; expected 'auto' or one of {sorted(BACKEND_PACKAGES)}")
     info = _backend(backend)
@@ -73,4 +83,4 @@ def resolve(op: str, backend: str = "auto") -> Callable:
         raise ValueError(f"{op}: backend {backend!r} is not available here: {info.reason}")
     if op not in info.ops:
         raise ValueError(f"{op}: backend {backend!r} does not implement it; available: {list(candidates)}")
-    return _load(op, backend)
+    return backend

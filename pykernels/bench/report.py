@@ -14,6 +14,7 @@ try:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
+    from rich.text import Text
 except ImportError:  # plain text
     Console = None
 
@@ -21,23 +22,23 @@ except ImportError:  # plain text
 _console = Console(highlight=False, width=None if sys.stdout.isatty() else 200) if Console else None
 
 
-def _print(text: str = "") -> None:
+def emit(text: str = "") -> None:
     if _console:
         _console.print(text, markup=False)
     else:
         print(text)
 
 
-def _table(title: str, columns: Sequence[str], rows: Sequence[tuple[Sequence[str], str | None]],
+def table(title: str, columns: Sequence[str], rows: Sequence[tuple[Sequence[str], str | None]],
            left: int = 1) -> None:
     """Columns after the first ``left`` are right-aligned; a row's style (rich only) may be None."""
     if _console:
-        table = Table(title=title, title_justify="left")
+        grid = Table(title=Text(title), title_justify="left")
         for i, column in enumerate(columns):
-            table.add_column(column, justify="left" if i < left else "right")
-        for cells, style in rows:
-            table.add_row(*cells, style=style)
-        _console.print(table)
+            grid.add_column(Text(column), justify="left" if i < left else "right")
+        for cells, style in rows:  # Text: brackets in cells are data, not rich markup
+            grid.add_row(*map(Text, cells), style=style)
+        _console.print(grid)
         return
     widths = [max(len(c) for c in column) for column in zip(columns, *(cells for cells, _ in rows))]
 
@@ -58,20 +59,20 @@ def machine(info: dict) -> None:
     flags = " ".join(f if isa.get(f) else f"no-{f}" for f in ("avx2", "fma", "f16c", "avx512f"))
     peaks = ", ".join(f"{t} thread{'s' * (t != '1')} {p:.1f}" for t, p in info["fma_peak_gflops"].items())
     v = info["versions"]
-    _print(f"CPU      {info['cpu']} ({info['cores']} cores), {info['system']}, "
+    emit(f"CPU      {info['cpu']} ({info['cores']} cores), {info['system']}, "
            f"load average {info['load_average_1min']} at start")
-    _print(f"ISA      {flags}; active {isa['isa']}, sgemm kernel {isa['sgemm_kernel']}")
-    _print(f"threads  {', '.join(map(str, info['threads']))}; FMA peak GFLOP/s: {peaks}")
-    _print(f"versions pykernels {v['pykernels']}, numpy {v['numpy']} ({info['numpy_blas']}), torch {v['torch']}, "
+    emit(f"ISA      {flags}; active {isa['isa']}, sgemm kernel {isa['sgemm_kernel']}")
+    emit(f"threads  {', '.join(map(str, info['threads']))}; FMA peak GFLOP/s: {peaks}")
+    emit(f"versions pykernels {v['pykernels']}, numpy {v['numpy']} ({info['numpy_blas']}), torch {v['torch']}, "
            f"numba {v['numba']}, python {info['python']}")
-    _print()
+    emit()
 
 
 def backends(infos: Sequence) -> None:
     """The registry's backends: priority, availability (or why not) and ops."""
     rows = [([b.name, str(b.priority), "yes" if b.available else f"no: {b.reason}", ", ".join(b.ops)], None)
             for b in infos]
-    _table("backends (best first)", ["backend", "priority", "available", "ops"], rows, left=4)
+    table("backends (best first)", ["backend", "priority", "available", "ops"], rows, left=4)
 
 
 def _seconds(s: float) -> str:
@@ -84,7 +85,7 @@ def _seconds(s: float) -> str:
 def suite(run: SuiteRun) -> None:
     """One table per thread count; then the notes (skipped, wrong, errors)."""
     baselines = list(dict.fromkeys(m.name for m in run.measurements if m.baseline))
-    _print(f"{run.suite}: time per call, median and min of the rounds; GFLOP/s and % of the FMA peak "
+    emit(f"{run.suite}: time per call, median and min of the rounds; GFLOP/s and % of the FMA peak "
            f"from the median; vs X = X's median time / this row's")
     for threads in run.thread_counts:
         ms = [m for m in run.measurements if m.threads == threads]
@@ -96,10 +97,10 @@ def suite(run: SuiteRun) -> None:
             rows.append(([m.case.group, m.case.shape, m.name, _seconds(m.timing.median), _seconds(m.timing.min),
                           f"{m.gflops:.1f}", f"{m.pct_peak:.0f}%", *speedups], "dim" if m.baseline else None))
         title = f"{run.suite}, {threads} thread{'s' * (threads != 1)}, FMA peak {ms[0].peak:.1f} GFLOP/s"
-        _table(title, ["group", run.shape, "impl", "median", "min", "GFLOP/s", "% peak",
+        table(title, ["group", run.shape, "impl", "median", "min", "GFLOP/s", "% peak",
                        *(f"vs {b}" for b in baselines)], rows, left=3)
     for note in run.notes:
-        _print(f"note: {note}")
+        emit(f"note: {note}")
 
 
 @contextmanager

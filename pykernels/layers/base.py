@@ -104,6 +104,7 @@ class Layer:
     """Base of every layer (see the module docstring for the contract)."""
 
     input_spec: InputSpec | None = None
+    is_container = False  # models (Sequential, Model): the profiler looks inside them
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -202,6 +203,22 @@ class Layer:
             checked.append(new)
         for (_, _, value), new in zip(slots, checked):
             np.copyto(value, new, casting="unsafe")
+
+    # --- profiling ----------------------------------------------------------------
+    def profile_info(self) -> dict:
+        """What the profiler reports besides time: ``bits`` and ``sparsity`` of the
+        weights, and ``why`` this layer's kernels were chosen. Sparse and quantized
+        layers override it to describe their formats and dispatch decisions."""
+        weights = self.weights
+        size = sum(w.size for w in weights)
+        zeros = sum(w.size - np.count_nonzero(w) for w in weights)
+        why = "auto: the best available backend" if self.backend == "auto" else f"backend={self.backend!r} forced"
+        return {"bits": 32 if size else None, "sparsity": zeros / size if size else None, "why": why}
+
+    def float_equivalent(self) -> "Layer | None":
+        """A dense float32 layer computing the same function (the profiler's yardstick for
+        sparse and quantized layers); None when this layer is already one."""
+        return None
 
     def count_params(self) -> int:
         """The number of scalars in the weights."""

@@ -15,6 +15,8 @@ class Sequential(Layer):
     added later, so the whole model runs on that backend.
     """
 
+    is_container = True
+
     def __init__(self, layers=None, name: str | None = None, backend: str | None = None):
         super().__init__(name=name, backend="auto" if backend is None else backend)
         self.backend = backend  # None: each layer keeps its own
