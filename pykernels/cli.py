@@ -1,7 +1,10 @@
 """The ``pykernels`` command.
 
-    pykernels info                     CPU, ISA, threads, backends, measured FMA peak
-    pykernels bench [suite ...] [--quick] [--threads 1,N] [--json FILE]
+    pykernels info                      CPU, ISA, threads, backends, FMA peak, memory bandwidth
+    pykernels bench [suite ...|all] [--quick] [--threads 1,N] [--backend cpu,numba]
+                    [--json F] [--csv F] [--plot DIR] [--compare OLD.json [--threshold 0.1]]
+    pykernels profile MODEL_FILE [--batch N | --inputs X.npy] [--repeat R] [--threads N]
+                    [--json F] [--trace F]
 """
 from __future__ import annotations
 
@@ -18,6 +21,27 @@ def _thread_counts(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+def _backend_names(text: str) -> list[str]:
+    from pykernels.registry import BACKEND_PACKAGES
+
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in BACKEND_PACKAGES]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(f"expected backends from {sorted(BACKEND_PACKAGES)} separated by commas, "
+                                         f"got {text!r}")
+    return names
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value < 10.0:
+        raise argparse.ArgumentTypeError(f"expected a fraction such as 0.1 (10% slower), got {text!r}")
+    return value
+
+
 def _info(args: argparse.Namespace) -> int:
     import pykernels
     from pykernels.bench import machine, report
@@ -29,11 +53,25 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace, runs) -> int:
+    from pykernels.bench import compare, report
+
+    found = compare.changes(runs, compare.read_medians(args.compare))
+    slow = compare.regressions(found, args.threshold)
+    rows = [([c.name, f"{c.old * 1e3:.4g}", f"{c.new * 1e3:.4g}", f"{100 * (c.ratio - 1):+.1f}%",
+              "REGRESSION" if c in slow else ""], "bold red" if c in slow else None) for c in found]
+    report.table(f"compared with {args.compare} (regression: more than {100 * args.threshold:.0f}% slower)",
+                 ["benchmark", "old ms", "new ms", "change", ""], rows)
+    report.emit(f"{len(found)} benchmarks compared, {len(slow)} regressions")
+    return 1 if slow else 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from pykernels.bench import machine, report, runner, suites, timing
 
+    names = suites.names() if not args.suites or "all" in args.suites else args.suites
     try:
-        modules = [suites.load(name) for name in args.suites or suites.names()]
+        modules = [suites.load(name) for name in names]
     except ValueError as e:
         args.parser.error(str(e))
     if args.json:
@@ -41,19 +79,84 @@ def _bench(args: argparse.Namespace) -> int:
             from pykernels.bench import export
         except ImportError as e:
             args.parser.error(f"--json needs pytest-benchmark (pip install pytest-benchmark): {e}")
+    if args.plot:
+        from pykernels.bench import plots
+
+        try:
+            plots.pyplot()
+        except ImportError as e:
+            args.parser.error(str(e))
+    if args.compare:
+        from pykernels.bench import compare
+
+        try:
+            compare.read_medians(args.compare)
+        except ValueError as e:
+            args.parser.error(str(e))
     threads = args.threads or machine.thread_counts()
     settings = timing.QUICK if args.quick else timing.FULL
     plan = [(suite, suite.cases(args.quick)) for suite in modules]
     info = machine.describe(threads)
     report.machine(info)
     with report.progress(sum(len(cases) for _, cases in plan) * len(threads)) as start:
-        runs = [runner.run_suite(suite, cases, threads, settings, start) for suite, cases in plan]
+        runs = [runner.run_suite(suite, cases, threads, settings, start, args.backend) for suite, cases in plan]
     for run in runs:
         report.suite(run)
     if args.json:
         export.write_json(args.json, runs, info, settings)
         print(f"wrote {args.json}")
-    return 1 if any(run.failed for run in runs) else 0
+    if args.csv:
+        from pykernels.bench import tabular
+
+        tabular.write_csv(args.csv, runs)
+        print(f"wrote {args.csv}")
+    if args.plot:
+        for path in plots.write_plots(runs, modules, info, args.plot):
+            print(f"wrote {path}")
+    status = 1 if any(run.failed for run in runs) else 0
+    if args.compare:
+        status = max(status, _compare(args, runs))
+    return status
+
+
+def _profile(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    import pykernels
+    from pykernels.io import load_model
+
+    try:
+        model = load_model(args.model)
+    except (OSError, ValueError) as e:
+        args.parser.error(str(e))
+    if args.inputs:
+        inputs = np.load(args.inputs, allow_pickle=False)
+    else:
+        shape = (args.batch,) + tuple(model.input_shape[1:])
+        if None in shape:
+            args.parser.error(f"the model's input shape {model.input_shape} has unknown sizes; pass --inputs X.npy")
+        inputs = np.random.default_rng(0).standard_normal(shape, dtype=np.float32)
+    if args.threads:
+        pykernels.set_num_threads(args.threads)
+    result = pykernels.profile(model, inputs, repeat=args.repeat)
+    result.show()
+    if args.json:
+        result.to_json(args.json)
+        print(f"wrote {args.json}")
+    if args.trace:
+        result.to_chrome_trace(args.trace)
+        print(f"wrote {args.trace} (open in https://ui.perfetto.dev or chrome://tracing)")
+    return 0
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,19 +164,39 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="pykernels", description="pykernels: kernels for NN inference on CPUs.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
-    info = commands.add_parser("info", help="CPU, ISA, threads, backends and the measured FMA peak")
+    info = commands.add_parser("info", help="CPU, ISA, threads, backends, FMA peak and memory bandwidth")
     info.set_defaults(handler=_info)
+
     suite_list = "\n".join(f"  {name:<10} {description}" for name, (_, description) in SUITES.items())
     bench = commands.add_parser(
         "bench", help="benchmark suites against NumPy and PyTorch",
         description="Time every implementation against the baselines, side by side, per thread count.",
-        epilog=f"suites:\n{suite_list}", formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=f"suites:\n{suite_list}\n  all        every suite", formatter_class=argparse.RawDescriptionHelpFormatter)
     bench.add_argument("suites", nargs="*", metavar="suite", help="suites to run (default: all)")
     bench.add_argument("--quick", action="store_true", help="a small subset of shapes, fewer rounds")
     bench.add_argument("--threads", type=_thread_counts, metavar="N[,N...]",
                        help="thread counts, each reported separately (default: 1 and all cores)")
+    bench.add_argument("--backend", type=_backend_names, metavar="NAME[,NAME...]",
+                       help="time only these pykernels backends (baselines always run)")
     bench.add_argument("--json", metavar="FILE", help="also write pytest-benchmark's JSON to FILE")
+    bench.add_argument("--csv", metavar="FILE", help="also write one CSV row per measurement to FILE")
+    bench.add_argument("--plot", metavar="DIR", help="also write figures (GFLOP/s, roofline) into DIR")
+    bench.add_argument("--compare", metavar="OLD.json", help="compare medians with a saved --json run; "
+                       "exit status 1 when one regressed")
+    bench.add_argument("--threshold", type=_fraction, default=0.10, metavar="FRACTION",
+                       help="slower by more than this fraction is a regression (default 0.1)")
     bench.set_defaults(handler=_bench, parser=bench)
+
+    prof = commands.add_parser("profile", help="per-layer profile of a saved model (pykernels.io.save_model)")
+    prof.add_argument("model", metavar="MODEL_FILE", help="a model saved with pykernels.io.save_model")
+    inputs = prof.add_mutually_exclusive_group()
+    inputs.add_argument("--batch", type=_positive, default=1, help="batch of random inputs (default 1)")
+    inputs.add_argument("--inputs", metavar="X.npy", help="the inputs, as a .npy file")
+    prof.add_argument("--repeat", type=_positive, default=20, help="profiled runs, median taken (default 20)")
+    prof.add_argument("--threads", type=_positive, help="kernel threads (default: all cores)")
+    prof.add_argument("--json", metavar="FILE", help="also write the profile as JSON")
+    prof.add_argument("--trace", metavar="FILE", help="also write a Chrome/Perfetto trace of one run")
+    prof.set_defaults(handler=_profile, parser=prof)
     return parser
 
 

@@ -14,6 +14,12 @@ class Case:
     shape: str  # e.g. "1024x1024x1024" (MxKxN)
     flops: float  # floating-point operations of one call
     params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    bytes: float = 0.0  # bytes a call must at least move (inputs + output); 0 if not given
+
+    @property
+    def intensity(self) -> float | None:
+        """Arithmetic intensity, FLOP per byte (the roofline's x axis)."""
+        return self.flops / self.bytes if self.bytes else None
 
     @property
     def id(self) -> str:
@@ -39,3 +45,8 @@ class Prepared:
 
     def contender(self, name: str) -> Contender:
         return next(c for c in self.contenders if c.name == name)
+
+
+def benchmark_id(case_id: str, name: str, threads: int) -> str:
+    """One benchmark's id within its suite: ``<group>-<shape>-<impl>-<threads>t``."""
+    return f"{case_id}-{name}-{threads}t"

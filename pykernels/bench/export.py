@@ -1,6 +1,6 @@
 """Results as pytest-benchmark's JSON, so ``pytest-benchmark compare`` reads them.
 
-Each Measurement becomes one benchmark named ``<suite>[<group>-<shape>-<impl>-<threads>t]``
+Each Measurement becomes one benchmark named ``Measurement.benchmark_name``
 in group ``<suite> <group>-<shape> <threads>t`` (the ids ``benchmarks/`` uses), with our
 figures in ``extra_info``. Needs pytest-benchmark (its Stats and commit info).
 """
@@ -15,12 +15,9 @@ from pytest_benchmark import __version__ as pytest_benchmark_version
 from pytest_benchmark.stats import Stats
 from pytest_benchmark.utils import get_commit_info
 
+from pykernels.bench.case import benchmark_id
 from pykernels.bench.runner import Measurement, SuiteRun
 from pykernels.bench.timing import Settings
-
-
-def benchmark_id(case_id: str, name: str, threads: int) -> str:
-    return f"{case_id}-{name}-{threads}t"
 
 
 def group(suite: str, case_id: str, threads: int) -> str:
@@ -40,7 +37,7 @@ def _benchmark(suite: str, m: Measurement, settings: Settings) -> dict:
     stats = Stats()
     for sample in m.timing.samples:
         stats.update(sample)
-    name = f"{suite}[{benchmark_id(m.case.id, m.name, m.threads)}]"
+    name = m.benchmark_name
     return {
         "group": group(suite, m.case.id, m.threads),
         "name": name,

@@ -1,10 +1,12 @@
-"""The machine a benchmark ran on: CPU model, ISA, cores, library versions, FMA peak."""
+"""The machine a benchmark ran on: CPU model, ISA, cores, library versions, FMA peak and
+memory bandwidth (the roofline's two roofs)."""
 from __future__ import annotations
 
 import os
 import platform
 from functools import lru_cache
 from importlib import metadata
+from time import perf_counter
 
 from pykernels import _C
 
@@ -75,6 +77,24 @@ def fma_peak(threads: int) -> float:
     return max(_C.fma_peak_gflops(threads, PEAK_SECONDS) for _ in range(PEAK_REPEATS))
 
 
+@lru_cache(maxsize=None)
+def memory_bandwidth() -> float:
+    """Main-memory bandwidth in GB/s: copying 128 MiB with NumPy (read + write bytes), best of 3."""
+    import numpy as np
+
+    src = np.ones(32 * 2**20, np.float32)
+    dst = np.empty_like(src)
+    np.copyto(dst, src)  # fault the pages in
+    seconds = min(_timed(lambda: np.copyto(dst, src)) for _ in range(3))
+    return 2 * src.nbytes / seconds / 1e9
+
+
+def _timed(fn) -> float:
+    start = perf_counter()
+    fn()
+    return perf_counter() - start
+
+
 def describe(thread_counts: list[int]) -> dict:
     """Everything a report's header says about the machine, peaks for each thread count."""
     return {
@@ -84,6 +104,7 @@ def describe(thread_counts: list[int]) -> dict:
         "isa": isa(),
         "threads": list(thread_counts),
         "fma_peak_gflops": {str(t): round(fma_peak(t), 1) for t in thread_counts},
+        "memory_bandwidth_gbs": round(memory_bandwidth(), 1),
         "numpy_blas": numpy_blas(),
         "versions": versions(),
         "python": platform.python_version(),

@@ -14,6 +14,7 @@ import pytest
 
 from pykernels.bench import export, machine, runner, suites, timing
 from pykernels.bench.baselines import limit_threads
+from pykernels.bench.case import benchmark_id
 
 _current: dict = {}  # the case being benchmarked: its Prepared, and its baselines' medians per thread count
 
@@ -23,7 +24,7 @@ def parametrize(metafunc, suite_name: str) -> None:
     config = metafunc.config
     suite = suites.load(suite_name)
     threads = machine.thread_counts(config.getoption("bench_threads"))
-    params = [pytest.param(case, name, t, id=export.benchmark_id(case.id, name, t))
+    params = [pytest.param(case, name, t, id=benchmark_id(case.id, name, t))
               for case in suite.cases(config.getoption("bench_quick"))
               for t in threads
               for name, _ in suite.contenders()]

@@ -62,7 +62,8 @@ def machine(info: dict) -> None:
     emit(f"CPU      {info['cpu']} ({info['cores']} cores), {info['system']}, "
            f"load average {info['load_average_1min']} at start")
     emit(f"ISA      {flags}; active {isa['isa']}, sgemm kernel {isa['sgemm_kernel']}")
-    emit(f"threads  {', '.join(map(str, info['threads']))}; FMA peak GFLOP/s: {peaks}")
+    emit(f"threads  {', '.join(map(str, info['threads']))}; FMA peak GFLOP/s: {peaks}; "
+         f"memory bandwidth {info['memory_bandwidth_gbs']} GB/s")
     emit(f"versions pykernels {v['pykernels']}, numpy {v['numpy']} ({info['numpy_blas']}), torch {v['torch']}, "
            f"numba {v['numba']}, python {info['python']}")
     emit()

@@ -9,7 +9,7 @@ from typing import Callable, Sequence
 
 from pykernels.bench import machine, timing
 from pykernels.bench.baselines import limit_threads
-from pykernels.bench.case import Case, Contender, Prepared
+from pykernels.bench.case import Case, Contender, Prepared, benchmark_id
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,11 @@ class Measurement:
     timing: timing.Timing
     peak: float  # measured FMA peak in GFLOP/s on ``threads`` threads
     speedup: dict[str, float]  # other baseline -> its median time / ours
+
+    @property
+    def benchmark_name(self) -> str:
+        """``<suite>[<group>-<shape>-<impl>-<threads>t]``: the name in JSON exports and comparisons."""
+        return f"{self.case.suite}[{benchmark_id(self.case.id, self.name, self.threads)}]"
 
     @property
     def gflops(self) -> float:
@@ -51,9 +56,12 @@ def ready(prepared: Prepared, contender: Contender) -> None:
     prepared.check(contender.run(), f"{case.suite} {case.id} {contender.name}")
 
 
-def _ready_contenders(prepared: Prepared, threads: int, run: SuiteRun) -> list[Contender]:
+def _ready_contenders(prepared: Prepared, threads: int, run: SuiteRun,
+                      only: Sequence[str] | None) -> list[Contender]:
     live = []
     for contender in prepared.contenders:
+        if only is not None and not contender.baseline and contender.name not in only:
+            continue
         try:
             ready(prepared, contender)
         except ImportError as e:  # a backend's kernel module is missing: skip it, say so once
@@ -71,11 +79,13 @@ def _ready_contenders(prepared: Prepared, threads: int, run: SuiteRun) -> list[C
     return live
 
 
-def measure(prepared: Prepared, threads: int, settings: timing.Settings, run: SuiteRun) -> list[Measurement]:
-    """Every working contender on one prepared case, timed in turn on ``threads`` threads."""
+def measure(prepared: Prepared, threads: int, settings: timing.Settings, run: SuiteRun,
+            only: Sequence[str] | None = None) -> list[Measurement]:
+    """Every working contender on one prepared case, timed in turn on ``threads`` threads;
+    ``only`` limits our implementations (not the baselines) to those names."""
     with limit_threads(threads) as notes:
         run.notes.update(dict.fromkeys(notes))
-        live = _ready_contenders(prepared, threads, run)
+        live = _ready_contenders(prepared, threads, run, only)
         timings = [timing.measure(c.run, settings) for c in live]
     medians = {c.name: t.median for c, t in zip(live, timings) if c.baseline}
     peak = machine.fma_peak(threads)
@@ -85,9 +95,9 @@ def measure(prepared: Prepared, threads: int, settings: timing.Settings, run: Su
 
 
 def run_suite(suite: ModuleType, cases: Sequence[Case], thread_counts: Sequence[int], settings: timing.Settings,
-              on_step: Callable[[str], None] = lambda what: None) -> SuiteRun:
+              on_step: Callable[[str], None] = lambda what: None, only: Sequence[str] | None = None) -> SuiteRun:
     """Run ``cases`` of ``suite`` on each thread count; ``on_step(what)`` is called as each
-    (case, threads) step starts."""
+    (case, threads) step starts; ``only`` limits our implementations to those backends."""
     run = SuiteRun(suite.NAME, suite.SHAPE, list(thread_counts))
     for threads in thread_counts:  # the peaks first, on a quiet process
         machine.fma_peak(threads)
@@ -95,5 +105,5 @@ def run_suite(suite: ModuleType, cases: Sequence[Case], thread_counts: Sequence[
         prepared = suite.prepare(case)
         for threads in thread_counts:
             on_step(f"{suite.NAME} {case.id} {threads}t")
-            run.measurements += measure(prepared, threads, settings, run)
+            run.measurements += measure(prepared, threads, settings, run, only)
     return run

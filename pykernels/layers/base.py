@@ -206,12 +206,12 @@ class Layer:
 
     # --- profiling ----------------------------------------------------------------
     def profile_info(self) -> dict:
-        """What the profiler reports besides time: ``bits`` and ``sparsity`` of the
-        weights, and ``why`` this layer's kernels were chosen. Sparse and quantized
+        """What the profiler reports besides time: ``bits`` and ``sparsity`` of the weight
+        matrices, and ``why`` this layer's kernels were chosen. Sparse and quantized
         layers override it to describe their formats and dispatch decisions."""
-        weights = self.weights
-        size = sum(w.size for w in weights)
-        zeros = sum(w.size - np.count_nonzero(w) for w in weights)
+        matrices = [w for w in self.weights if w.ndim >= 2]  # kernels, not biases or norms
+        size = sum(w.size for w in matrices)
+        zeros = sum(w.size - int(np.count_nonzero(w)) for w in matrices)
         why = "auto: the best available backend" if self.backend == "auto" else f"backend={self.backend!r} forced"
         return {"bits": 32 if size else None, "sparsity": zeros / size if size else None, "why": why}
 

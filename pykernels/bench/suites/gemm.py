@@ -31,7 +31,7 @@ def cases(quick: bool = False) -> list[Case]:
                 continue
             m, k, n = s["m"], s["k"], s["n"]
             found.append(Case(NAME, group["name"], f"{m}x{k}x{n}", 2.0 * m * k * n,
-                              {"op": group["op"], "m": m, "k": k, "n": n}))
+                              {"op": group["op"], "m": m, "k": k, "n": n}, bytes=4.0 * (m * k + k * n + m * n)))
     return found
 
 

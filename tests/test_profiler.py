@@ -1,0 +1,124 @@
+"""The profiler, the kernel-call trace (PYKERNELS_VERBOSE) and model files."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import pykernels
+from pykernels.io import load_model, save_model
+from pykernels.layers import Dense, Flatten, Sequential
+from pykernels.profiler import trace
+
+
+@pytest.fixture
+def mlp():
+    model = Sequential([Flatten(), Dense(24, activation="relu"), Dense(10, activation="softmax")], name="mlp")
+    x = np.random.default_rng(0).standard_normal((5, 4, 7), dtype=np.float32)
+    model(x)
+    return model, x
+
+
+def test_profile_has_a_row_per_layer_with_the_kernels_and_their_work(mlp):
+    model, x = mlp
+    result = pykernels.profile(model, x, repeat=3)
+    assert [row.name for row in result.layers] == [layer.name for layer in model.layers]
+    flatten, hidden, head = result.layers
+    assert flatten.kernels == "—" and flatten.flops is None
+    assert hidden.kernels == "gemm[cpu]"
+    assert hidden.flops == 2 * 5 * 28 * 24
+    assert head.kernels == "gemm[cpu], softmax[cpu]"
+    assert head.flops == 2 * 5 * 24 * 10 + 5 * 10
+    assert hidden.bytes == 4 * (5 * 28 + 28 * 24 + 5 * 24 + 24)  # x, w, out, bias
+    assert hidden.bits == 32 and hidden.sparsity == 0.0
+    assert sum(row.share for row in result.layers) == pytest.approx(1.0)
+    assert all(row.seconds > 0 for row in result.layers) and result.end_to_end_seconds > 0
+    assert len(result.calls) == 3  # the kernel calls of the last run
+
+
+def test_profile_follows_the_forced_backend(mlp):
+    model, x = mlp
+    model.layers[1].backend = "numba"
+    result = pykernels.profile(model, x, repeat=1)
+    assert result.layers[1].kernels == "gemm[numba]"
+    assert "numba" in result.layers[1].why
+
+
+def test_profile_exports_json_and_a_chrome_trace(mlp, tmp_path):
+    model, x = mlp
+    result = pykernels.profile(model, x, repeat=2)
+    result.to_json(tmp_path / "p.json")
+    document = json.loads((tmp_path / "p.json").read_text())
+    assert [row["name"] for row in document["layers"]] == [layer.name for layer in model.layers]
+    assert document["layers"][1]["flops"] == 2 * 5 * 28 * 24
+    assert document["kernel_calls"][0]["arrays"].startswith("a:f32[5x28]")
+    result.to_chrome_trace(tmp_path / "t.json")
+    events = json.loads((tmp_path / "t.json").read_text())["traceEvents"]
+    spans = [e for e in events if e["ph"] == "X"]
+    assert {e["name"] for e in spans if e["tid"] == 1} == {layer.name for layer in model.layers}
+    assert [e["name"] for e in spans if e["tid"] == 2] == ["gemm[cpu]", "gemm[cpu]", "softmax[cpu]"]
+    assert all(e["dur"] >= 0 for e in spans)
+
+
+def test_profile_rejects_bad_arguments(mlp):
+    model, x = mlp
+    with pytest.raises(TypeError, match="Layer"):
+        pykernels.profile(lambda v: v, x)
+    with pytest.raises(ValueError, match="repeat"):
+        pykernels.profile(model, x, repeat=0)
+
+
+def test_verbose_prints_one_line_per_kernel_call(mlp, capsys):
+    model, x = mlp
+    pykernels.set_verbose(True)
+    try:
+        model(x)
+    finally:
+        pykernels.set_verbose(False)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("pykernels_verbose,exec,cpu,gemm,a:f32[5x28] b:f32[28x24] out:f32[5x24] bias:f32[24],")
+    assert lines[0].endswith("GFLOP/s")
+    assert lines[2].startswith("pykernels_verbose,exec,cpu,softmax,")
+    model(x)
+    assert capsys.readouterr().err == ""  # off again
+
+
+def test_verbose_environment_variable(tmp_path):
+    script = ("import numpy as np, pykernels as pk; "
+              "pk.ops.linear(np.ones((2, 3), np.float32), np.ones((4, 3), np.float32), activation='relu')")
+    env = {**os.environ, "PYKERNELS_VERBOSE": "1"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=tmp_path,
+                          check=True)
+    assert done.stderr.startswith("pykernels_verbose,exec,cpu,gemm,a:f32[2x3] b:f32[3x4] out:f32[2x4],")
+
+
+def test_recording_is_off_outside_its_block(mlp):
+    model, x = mlp
+    with trace.recording() as calls:
+        model(x)
+    model(x)
+    assert len(calls) == 3 and not trace.active()
+
+
+def test_model_file_round_trip(mlp, tmp_path):
+    model, x = mlp
+    save_model(model, tmp_path / "m.npz")
+    loaded = load_model(tmp_path / "m.npz")
+    assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
+    np.testing.assert_array_equal(loaded(x), model(x))
+
+
+def test_model_file_errors(tmp_path):
+    with pytest.raises(ValueError, match="not built"):
+        save_model(Sequential([Dense(3)]), tmp_path / "m.npz")
+    with pytest.raises(TypeError, match="Layer"):
+        save_model("model", tmp_path / "m.npz")
+    np.savez(tmp_path / "other.npz", a=np.zeros(3))
+    with pytest.raises(ValueError, match="__config__"):
+        load_model(tmp_path / "other.npz")
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="not a pykernels model file"):
+        load_model(tmp_path / "junk.npz")
