@@ -32,45 +32,80 @@ void store(float* p, __m256 v, bool full, __m256i mask) {
   }
 }
 
+// The four gate pre-activations of one row (8 units each).
+struct Gates {
+  __m256 i, f, g, o;
+};
+
+// a += h * W_p for one row and one k: four FMAs against the four gate vectors.
+void fma_row(Gates& a, __m256 h, __m256 wi, __m256 wf, __m256 wg, __m256 wo) {
+  a.i = _mm256_fmadd_ps(h, wi, a.i);
+  a.f = _mm256_fmadd_ps(h, wf, a.f);
+  a.g = _mm256_fmadd_ps(h, wg, a.g);
+  a.o = _mm256_fmadd_ps(h, wo, a.o);
+}
+
+// The recurrent GEMV of up to 3 rows against the packed block, added to the gates.
+// The accumulators are local copies: __m256 may alias any float, so accumulating
+// through the references would store all 12 to memory after every FMA.
+template <int ROWS>
+void recurrent_product(int64_t k, const float* w, const LstmTileRows& r, Gates& g0, Gates& g1, Gates& g2) {
+  Gates a0 = g0, a1 = g1, a2 = g2;
+  const float* h0 = r.h[0];
+  const float* h1 = ROWS > 1 ? r.h[1] : h0;
+  const float* h2 = ROWS > 2 ? r.h[2] : h0;
+  int64_t p = 0;
+  if constexpr (ROWS == 1) {  // second accumulator set over odd k: 8 independent FMA chains
+    const __m256 zero = _mm256_setzero_ps();
+    Gates odd{zero, zero, zero, zero};
+    for (; p + 2 <= k; p += 2) {
+      const float* wp = w + p * 32;
+      fma_row(a0, _mm256_broadcast_ss(h0 + p), _mm256_load_ps(wp), _mm256_load_ps(wp + 8), _mm256_load_ps(wp + 16),
+              _mm256_load_ps(wp + 24));
+      fma_row(odd, _mm256_broadcast_ss(h0 + p + 1), _mm256_load_ps(wp + 32), _mm256_load_ps(wp + 40),
+              _mm256_load_ps(wp + 48), _mm256_load_ps(wp + 56));
+    }
+    a0 = Gates{_mm256_add_ps(a0.i, odd.i), _mm256_add_ps(a0.f, odd.f), _mm256_add_ps(a0.g, odd.g),
+               _mm256_add_ps(a0.o, odd.o)};
+  }
+  for (; p < k; ++p) {
+    const float* wp = w + p * 32;
+    const __m256 wi = _mm256_load_ps(wp), wf = _mm256_load_ps(wp + 8);
+    const __m256 wg = _mm256_load_ps(wp + 16), wo = _mm256_load_ps(wp + 24);
+    fma_row(a0, _mm256_broadcast_ss(h0 + p), wi, wf, wg, wo);
+    if constexpr (ROWS > 1) fma_row(a1, _mm256_broadcast_ss(h1 + p), wi, wf, wg, wo);
+    if constexpr (ROWS > 2) fma_row(a2, _mm256_broadcast_ss(h2 + p), wi, wf, wg, wo);
+  }
+  g0 = a0, g1 = a1, g2 = a2;
+}
+
+Gates load_gates(const float* x, int64_t gs, bool full, __m256i mask) {
+  return Gates{load(x, full, mask), load(x + gs, full, mask), load(x + 2 * gs, full, mask),
+               load(x + 3 * gs, full, mask)};
+}
+
+// c = sigmoid(f) c + sigmoid(i) tanh(g); h = sigmoid(o) tanh(c), stored for row i.
+void update_row(const Gates& a, const LstmTileRows& r, int i, bool full, __m256i mask) {
+  const __m256 in = sigmoid_avx2(a.i), forget = sigmoid_avx2(a.f);
+  const __m256 cand = tanh_avx2(a.g), out = sigmoid_avx2(a.o);
+  const __m256 c = _mm256_fmadd_ps(forget, load(r.c[i], full, mask), _mm256_mul_ps(in, cand));
+  const __m256 h = _mm256_mul_ps(out, tanh_avx2(c));
+  store(r.c[i], c, full, mask);
+  store(r.out[i], h, full, mask);
+  if (r.out2[i]) store(r.out2[i], h, full, mask);
+}
+
 template <int ROWS>
 void tile(int units, int64_t k, const float* w, int64_t gs, const LstmTileRows& r) {
   const bool full = units == kLstmBlockUnits;
   const __m256i mask = tail_mask(units);
-  __m256 acc[ROWS][4];
-  for (int i = 0; i < ROWS; ++i) {
-    for (int g = 0; g < 4; ++g) acc[i][g] = load(r.x[i] + g * gs, full, mask);
-  }
-  int64_t p = 0;
-  if constexpr (ROWS == 1) {
-    __m256 odd[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-    for (; p + 2 <= k; p += 2) {
-      const __m256 a0 = _mm256_broadcast_ss(r.h[0] + p), a1 = _mm256_broadcast_ss(r.h[0] + p + 1);
-      const float* wp = w + p * 32;
-      for (int g = 0; g < 4; ++g) {
-        acc[0][g] = _mm256_fmadd_ps(a0, _mm256_load_ps(wp + g * 8), acc[0][g]);
-        odd[g] = _mm256_fmadd_ps(a1, _mm256_load_ps(wp + 32 + g * 8), odd[g]);
-      }
-    }
-    for (int g = 0; g < 4; ++g) acc[0][g] = _mm256_add_ps(acc[0][g], odd[g]);
-  }
-  for (; p < k; ++p) {
-    __m256 a[ROWS];
-    for (int i = 0; i < ROWS; ++i) a[i] = _mm256_broadcast_ss(r.h[i] + p);
-    const float* wp = w + p * 32;
-    for (int g = 0; g < 4; ++g) {
-      const __m256 wg = _mm256_load_ps(wp + g * 8);
-      for (int i = 0; i < ROWS; ++i) acc[i][g] = _mm256_fmadd_ps(a[i], wg, acc[i][g]);
-    }
-  }
-  for (int i = 0; i < ROWS; ++i) {
-    const __m256 in = sigmoid_avx2(acc[i][0]), forget = sigmoid_avx2(acc[i][1]);
-    const __m256 cand = tanh_avx2(acc[i][2]), out = sigmoid_avx2(acc[i][3]);
-    const __m256 c = _mm256_fmadd_ps(forget, load(r.c[i], full, mask), _mm256_mul_ps(in, cand));
-    const __m256 h = _mm256_mul_ps(out, tanh_avx2(c));
-    store(r.c[i], c, full, mask);
-    store(r.out[i], h, full, mask);
-    if (r.out2[i]) store(r.out2[i], h, full, mask);
-  }
+  Gates a0 = load_gates(r.x[0], gs, full, mask), a1 = a0, a2 = a0;
+  if constexpr (ROWS > 1) a1 = load_gates(r.x[1], gs, full, mask);
+  if constexpr (ROWS > 2) a2 = load_gates(r.x[2], gs, full, mask);
+  recurrent_product<ROWS>(k, w, r, a0, a1, a2);
+  update_row(a0, r, 0, full, mask);
+  if constexpr (ROWS > 1) update_row(a1, r, 1, full, mask);
+  if constexpr (ROWS > 2) update_row(a2, r, 2, full, mask);
 }
 
 }  // namespace
