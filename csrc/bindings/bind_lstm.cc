@@ -27,7 +27,7 @@ SequenceView sequence_view(const py::array& arr, const char* name, bool writable
   for (int d = 0; d < 3; ++d) {
     if (arr.strides(d) % 4 != 0) throw py::value_error(std::string(name) + ": byte strides must be multiples of 4");
   }
-  if (arr.shape(2) > 1 && arr.strides(2) != 4)
+  if (arr.size() > 0 && arr.shape(2) > 1 && arr.strides(2) != 4)
     throw py::value_error(std::string(name) + ": the last axis must have unit stride");
   return SequenceView{static_cast<float*>(const_cast<void*>(arr.data())), arr.shape(0), arr.shape(1), arr.shape(2),
                       arr.strides(0) / 4, arr.strides(1) / 4};

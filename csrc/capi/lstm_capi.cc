@@ -35,7 +35,7 @@ extern "C" PK_API int pk_lstm_layer_f32(int64_t steps, int64_t batch, int64_t in
       return PK_OK;
     }
     if (!x || !w_ih || !w_hh || !bias || !y) return pk::argument_error("pk_lstm_layer_f32: an array is NULL");
-    if (x_ts != batch * x_bs && x_bs != steps * x_ts)
+    if (steps > 1 && batch > 1 && x_ts != batch * x_bs && x_bs != steps * x_ts)
       return pk::argument_error("pk_lstm_layer_f32: x rows must be time-major (x_ts == batch * x_bs) or batch-major "
                                 "(x_bs == steps * x_ts), got x_ts=" + num(x_ts) + ", x_bs=" + num(x_bs));
     if (!rows_disjoint(steps, y_ts, state) || !rows_disjoint(batch, y_bs, state))

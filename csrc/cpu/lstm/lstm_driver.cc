@@ -117,10 +117,17 @@ void project(const Layer& L, int64_t t, int64_t n, float* h_next) {
   for (int64_t s = 0; s < n; ++s) std::memcpy(L.y_row(t, L.order[s]), h_next + s * a.proj, a.proj * sizeof(float));
 }
 
-void input_projection(const LstmArgs& a, bool time_major, float* xw) {
+// Whether the rows of x run time-major (t * batch + b) or batch-major, and their stride.
+bool x_time_major(const LstmArgs& a) { return a.steps == 1 || a.batch == 1 || a.x_ts == a.batch * a.x_bs; }
+int64_t x_row_stride(const LstmArgs& a) {
+  if (a.batch == 1) return a.x_ts;
+  return x_time_major(a) ? a.x_bs : a.x_ts;
+}
+
+void input_projection(const LstmArgs& a, float* xw) {
   SgemmArgs g;
   g.m = a.steps * a.batch, g.n = kGates * a.hidden, g.k = a.input;
-  g.a = a.x, g.a_rs = time_major ? a.x_bs : a.x_ts, g.a_cs = 1;
+  g.a = a.x, g.a_rs = x_row_stride(a), g.a_cs = 1;
   g.b = a.w_ih, g.b_rs = 1, g.b_cs = a.input;
   g.c = xw, g.c_rs = g.n;
   g.bias = a.bias, g.bias_mode = BiasMode::PerCol;
@@ -175,7 +182,7 @@ void lstm_layer(const LstmArgs& a) {
   if (a.batch == 0) return;
   if (a.steps == 0) return empty_sequence(a, state);
   static thread_local ScratchBuffer xw_scratch, w_scratch, h_scratch;
-  Layer L{a, state, ceil_div(a.hidden, kLstmBlockUnits), a.x_ts == a.batch * a.x_bs, nullptr, nullptr, nullptr,
+  Layer L{a, state, ceil_div(a.hidden, kLstmBlockUnits), x_time_major(a), nullptr, nullptr, nullptr,
           {}, {}};
   float* xw = xw_scratch.floats(a.steps * a.batch * kGates * a.hidden);
   L.xw = xw;
@@ -183,7 +190,7 @@ void lstm_layer(const LstmArgs& a) {
   float* h_buf = h_scratch.floats(2 * a.batch * state + (a.w_hr ? a.batch * a.hidden : 0));
   float* h_bufs[2] = {h_buf, h_buf + a.batch * state};
   L.h_raw = h_buf + 2 * a.batch * state;
-  input_projection(a, L.time_major, xw);
+  input_projection(a, xw);
   prepare_rows(L, h_bufs[0], h_bufs[1]);
 
   const LstmTileKernel kernel = tile_kernel();

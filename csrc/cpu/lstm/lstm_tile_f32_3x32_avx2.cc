@@ -3,7 +3,8 @@
 //
 // Layout: W_hh packed per block of 8 units as k rows of 32 floats (lstm_tile.h), read
 // with unit stride; h_prev rows read in place (one broadcast per row and k).
-// Tile: 3 rows x 4 gates = 12 ymm accumulators, started from the input projection;
+// Tile: 3 rows x 4 gates = 12 ymm accumulators (the input projection, prefetched at the
+// start, is added at the end);
 // per k, 4 loads of W and 3 broadcasts feed 12 FMAs (the 6x16 GEMM microkernel's ratio).
 // One row alone runs two accumulator sets over even and odd k, so 8 FMA chains hide
 // the FMA latency in the batch-1 latency regime.
@@ -79,9 +80,11 @@ void recurrent_product(int64_t k, const float* w, const LstmTileRows& r, Gates& 
   g0 = a0, g1 = a1, g2 = a2;
 }
 
-Gates load_gates(const float* x, int64_t gs, bool full, __m256i mask) {
-  return Gates{load(x, full, mask), load(x + gs, full, mask), load(x + 2 * gs, full, mask),
-               load(x + 3 * gs, full, mask)};
+void add_gates(Gates& a, const float* x, int64_t gs, bool full, __m256i mask) {
+  a.i = _mm256_add_ps(a.i, load(x, full, mask));
+  a.f = _mm256_add_ps(a.f, load(x + gs, full, mask));
+  a.g = _mm256_add_ps(a.g, load(x + 2 * gs, full, mask));
+  a.o = _mm256_add_ps(a.o, load(x + 3 * gs, full, mask));
 }
 
 // c = sigmoid(f) c + sigmoid(i) tanh(g); h = sigmoid(o) tanh(c), stored for row i.
@@ -99,10 +102,17 @@ template <int ROWS>
 void tile(int units, int64_t k, const float* w, int64_t gs, const LstmTileRows& r) {
   const bool full = units == kLstmBlockUnits;
   const __m256i mask = tail_mask(units);
-  Gates a0 = load_gates(r.x[0], gs, full, mask), a1 = a0, a2 = a0;
-  if constexpr (ROWS > 1) a1 = load_gates(r.x[1], gs, full, mask);
-  if constexpr (ROWS > 2) a2 = load_gates(r.x[2], gs, full, mask);
+  // The input gates are usually far from cache (written by the projection GEMM long
+  // before): prefetch them now and add them after the product, not before it.
+  for (int i = 0; i < ROWS; ++i) {
+    for (int g = 0; g < 4; ++g) _mm_prefetch(reinterpret_cast<const char*>(r.x[i] + g * gs), _MM_HINT_T0);
+  }
+  const __m256 zero = _mm256_setzero_ps();
+  Gates a0{zero, zero, zero, zero}, a1 = a0, a2 = a0;
   recurrent_product<ROWS>(k, w, r, a0, a1, a2);
+  add_gates(a0, r.x[0], gs, full, mask);
+  if constexpr (ROWS > 1) add_gates(a1, r.x[1], gs, full, mask);
+  if constexpr (ROWS > 2) add_gates(a2, r.x[2], gs, full, mask);
   update_row(a0, r, 0, full, mask);
   if constexpr (ROWS > 1) update_row(a1, r, 1, full, mask);
   if constexpr (ROWS > 2) update_row(a2, r, 2, full, mask);
