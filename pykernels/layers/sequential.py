@@ -49,7 +49,10 @@ class Sequential(Layer):
 
     def prepare_input(self, x) -> np.ndarray:
         """What the first layer takes (float32, or integer ids for an Embedding)."""
-        return self._layers[0].prepare_input(x) if self._layers else super().prepare_input(x)
+        first = self._layers[0] if self._layers else None
+        if first is not None and type(first).prepare_input is not Layer.prepare_input:
+            return first.prepare_input(x)
+        return super().prepare_input(x)
 
     def call(self, x: np.ndarray) -> np.ndarray:
         """Each layer on the previous output; a mask a layer computes (Embedding's
