@@ -61,17 +61,20 @@ struct Layer {
 };
 
 // W_hh rows (g * H + unit) -> block q: state rows of 32 = (i f g o) x 8 units, zero-padded.
+// Written sequentially; the 32 source rows of a block are read as 32 parallel streams.
 void pack_w_hh(const Layer& L, int64_t q0, int64_t q1) {
   const int64_t H = L.a.hidden, R = L.state;
   for (int64_t q = q0; q < q1; ++q) {
-    float* dst = L.w_pack + q * R * kBlockCols;
+    const float* rows[kBlockCols];
     for (int64_t g = 0; g < kGates; ++g) {
       for (int64_t u = 0; u < kLstmBlockUnits; ++u) {
         const int64_t unit = q * kLstmBlockUnits + u;
-        const float* src = L.a.w_hh + (g * H + unit) * R;
-        float* col = dst + g * kLstmBlockUnits + u;
-        for (int64_t p = 0; p < R; ++p) col[p * kBlockCols] = unit < H ? src[p] : 0.0f;
+        rows[g * kLstmBlockUnits + u] = unit < H ? L.a.w_hh + (g * H + unit) * R : nullptr;
       }
+    }
+    float* dst = L.w_pack + q * R * kBlockCols;
+    for (int64_t p = 0; p < R; ++p) {
+      for (int64_t j = 0; j < kBlockCols; ++j) dst[p * kBlockCols + j] = rows[j] ? rows[j][p] : 0.0f;
     }
   }
 }
