@@ -47,6 +47,27 @@ PK_API int pk_activation_f32(float* x, int64_t n, int activation);
 /* y[r, :] = softmax(x[r, :]) for rows x cols contiguous floats (y may equal x). */
 PK_API int pk_softmax_f32(const float* x, float* y, int64_t rows, int64_t cols);
 
+/* --- LSTM (csrc/cpu/lstm) ------------------------------------------------------------
+ * One LSTM layer in one direction over a sequence, PyTorch's nn.LSTM semantics and gate
+ * order (i, f, g, o). H = hidden, R = proj if proj > 0 else hidden (the state size).
+ * x[t, b, :] (input values) at x + t * x_ts + b * x_bs with rows either time-major
+ * (x_ts == batch * x_bs) or batch-major (x_bs == steps * x_ts). w_ih: 4H x input,
+ * w_hh: 4H x R, bias: 4H (b_ih + b_hh), w_hr: R x H or NULL (proj == 0), all row-major.
+ * h0: batch x R, c0: batch x H, or NULL for zeros. lengths: batch values in [1, steps]
+ * or NULL; steps at or past a row's length give zeros in y and leave its state alone.
+ * reverse: run t = steps-1 .. 0. y[t, b, :] (R values) at y + t * y_ts + b * y_bs.
+ * h_n: batch x R, c_n: batch x H, the states after each row's last step. */
+PK_API int pk_lstm_layer_f32(int64_t steps, int64_t batch, int64_t input, int64_t hidden, int64_t proj,
+                             const float* x, int64_t x_ts, int64_t x_bs,
+                             const float* w_ih, const float* w_hh, const float* bias, const float* w_hr,
+                             const float* h0, const float* c0, const int64_t* lengths, int reverse,
+                             float* y, int64_t y_ts, int64_t y_bs, float* h_n, float* c_n);
+
+/* Embedding gather: out[i, :] = table[ids[i], :] for n ids in [0, rows); table rows x dim
+ * and out n x dim contiguous. An id out of range is an argument error. */
+PK_API int pk_embedding_f32(const int64_t* ids, int64_t n, const float* table, int64_t rows, int64_t dim,
+                            float* out);
+
 PK_API int pk_get_num_threads(void);
 PK_API int pk_set_num_threads(int n);
 

@@ -5,6 +5,8 @@ IMPLEMENTATIONS = {
     "gemm": "pykernels.cpu.gemm:gemm",
     "activation": "pykernels.cpu.activations:activation",
     "softmax": "pykernels.cpu.activations:softmax",
+    "lstm_layer": "pykernels.cpu.lstm:lstm_layer",
+    "embedding": "pykernels.cpu.embedding:embedding",
 }
 
 

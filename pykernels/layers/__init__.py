@@ -14,7 +14,9 @@ from pykernels.layers import initializers
 from pykernels.layers.base import InputSpec, Layer, deserialize, serialize
 from pykernels.layers.core import Activation, Flatten
 from pykernels.layers.dense import Dense
+from pykernels.layers.embedding import Embedding
+from pykernels.layers.recurrent import LSTM, Bidirectional, LSTMCell
 from pykernels.layers.sequential import Sequential
 
-__all__ = ["Activation", "Dense", "Flatten", "InputSpec", "Layer", "Sequential", "deserialize", "initializers",
-           "serialize"]
+__all__ = ["Activation", "Bidirectional", "Dense", "Embedding", "Flatten", "InputSpec", "LSTM", "LSTMCell", "Layer",
+           "Sequential", "deserialize", "initializers", "serialize"]

@@ -105,6 +105,7 @@ class Layer:
 
     input_spec: InputSpec | None = None
     is_container = False  # models (Sequential, Model): the profiler looks inside them
+    supports_masking = False  # True: __call__(x, mask=...) accepts a mask (batch, steps)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -138,6 +139,10 @@ class Layer:
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         raise NotImplementedError(f"{type(self).__name__} does not implement compute_output_shape(input_shape)")
 
+    def compute_mask(self, x, mask=None):
+        """The mask of this layer's output for input ``x`` (None: no mask, the default)."""
+        return None
+
     def get_config(self) -> dict:
         """The constructor arguments; ``type(layer).from_config(config)`` makes a twin."""
         return {"name": self.name, "backend": self.backend}
@@ -147,10 +152,18 @@ class Layer:
         return cls(**config)
 
     # --- calling ------------------------------------------------------------------
-    def __call__(self, x) -> np.ndarray:
-        x = as_float32(x, self)
+    def __call__(self, x, mask=None) -> np.ndarray:
+        x = self.prepare_input(x)
         self.ensure_built(x.shape)
-        return self.call(x)
+        if mask is None:
+            return self.call(x)
+        if not self.supports_masking:
+            raise ValueError(f"{self}: does not support masking (got a mask)")
+        return self.call(x, mask=mask)
+
+    def prepare_input(self, x) -> np.ndarray:
+        """The input as ``call`` takes it: a float32 array (layers of integer ids override this)."""
+        return as_float32(x, self)
 
     def ensure_built(self, input_shape) -> tuple:
         """Check ``input_shape`` against ``input_spec``, build if needed; the checked shape."""

@@ -74,7 +74,41 @@ class HeUniform(_ScaledUniform):
         return fan_in
 
 
-_CLASSES = {cls.__name__: cls for cls in (Zeros, Ones, GlorotUniform, HeUniform)}
+class RandomUniform(Initializer):
+    """Uniform on [minval, maxval] (Keras' "uniform": [-0.05, 0.05], e.g. for embeddings)."""
+
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None):
+        self.minval, self.maxval, self.seed = minval, maxval, seed
+        self._rng = np.random.default_rng(seed)
+
+    def __call__(self, shape):
+        return self._rng.uniform(self.minval, self.maxval, shape).astype(np.float32)
+
+    def get_config(self):
+        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+
+
+class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix times ``gain``, from the QR of a Gaussian matrix (Keras'
+    default for recurrent kernels); shapes of rank > 2 are flattened to (prod(rest), last)."""
+
+    def __init__(self, gain: float = 1.0, seed: int | None = None):
+        self.gain, self.seed = gain, seed
+        self._rng = np.random.default_rng(seed)
+
+    def __call__(self, shape):
+        rows, cols = (math.prod(shape[:-1]), shape[-1]) if len(shape) >= 2 else (1, math.prod(shape))
+        a = self._rng.standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q *= np.sign(np.diag(r))  # a uniform distribution over orthogonal matrices
+        q = q if rows >= cols else q.T
+        return (self.gain * q).reshape(shape).astype(np.float32)
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed}
+
+
+_CLASSES = {cls.__name__: cls for cls in (Zeros, Ones, GlorotUniform, HeUniform, RandomUniform, Orthogonal)}
 _NAMES = {re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower(): cls for name, cls in _CLASSES.items()}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from pykernels import validation
-from pykernels.layers.base import Layer, as_float32, deserialize, format_shape, normalize_shape, serialize
+from pykernels.layers.base import Layer, deserialize, format_shape, normalize_shape, serialize
 
 
 class Sequential(Layer):
@@ -49,9 +49,21 @@ class Sequential(Layer):
             shape = layer.compute_output_shape(layer.ensure_built(shape))
         super().build(input_shape)
 
+    def prepare_input(self, x) -> np.ndarray:
+        """What the first layer takes (float32, or integer ids for an Embedding)."""
+        first = self._layers[0] if self._layers else None
+        if first is not None and type(first).prepare_input is not Layer.prepare_input:
+            return first.prepare_input(x)
+        return super().prepare_input(x)
+
     def call(self, x: np.ndarray) -> np.ndarray:
+        """Each layer on the previous output; a mask a layer computes (Embedding's
+        mask_zero) is passed on to the next layers that support masking."""
+        mask = None
         for layer in self._layers:
-            x = layer(x)
+            inputs = x
+            x = layer(x, mask=mask) if mask is not None and layer.supports_masking else layer(x)
+            mask = layer.compute_mask(inputs, mask)
         return x
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
@@ -62,7 +74,7 @@ class Sequential(Layer):
 
     def predict(self, x, batch_size: int | None = None) -> np.ndarray:
         """The model's output on ``x``, computed ``batch_size`` samples at a time (all at once if None)."""
-        x = as_float32(x, self)
+        x = self.prepare_input(x)
         if batch_size is None:
             return self(x)
         batch_size = validation.integer(batch_size, str(self), "batch_size", minimum=1)

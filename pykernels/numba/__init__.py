@@ -10,6 +10,8 @@ IMPLEMENTATIONS = {
     "gemm": "pykernels.numba.gemm:gemm",
     "activation": "pykernels.numba.activations:activation",
     "softmax": "pykernels.numba.activations:softmax",
+    "lstm_layer": "pykernels.numba.lstm:lstm_layer",
+    "embedding": "pykernels.numba.embedding:embedding",
 }
 
 

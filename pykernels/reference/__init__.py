@@ -10,6 +10,8 @@ IMPLEMENTATIONS = {
     "gemm": "pykernels.reference.backend:gemm",
     "activation": "pykernels.reference.backend:activation",
     "softmax": "pykernels.reference.backend:softmax",
+    "lstm_layer": "pykernels.reference.backend:lstm_layer",
+    "embedding": "pykernels.reference.backend:embedding",
 }
 
 
