@@ -15,8 +15,10 @@ from pykernels.layers.base import InputSpec, Layer, deserialize, serialize
 from pykernels.layers.core import Activation, Flatten
 from pykernels.layers.dense import Dense
 from pykernels.layers.embedding import Embedding
+from pykernels.layers.functional import Input, Model
+from pykernels.layers.merge import Concatenate
 from pykernels.layers.recurrent import LSTM, Bidirectional, LSTMCell
 from pykernels.layers.sequential import Sequential
 
-__all__ = ["Activation", "Bidirectional", "Dense", "Embedding", "Flatten", "InputSpec", "LSTM", "LSTMCell", "Layer",
-           "Sequential", "deserialize", "initializers", "serialize"]
+__all__ = ["Activation", "Bidirectional", "Concatenate", "Dense", "Embedding", "Flatten", "Input", "InputSpec", "LSTM",
+           "LSTMCell", "Layer", "Model", "Sequential", "deserialize", "initializers", "serialize"]

@@ -5,14 +5,19 @@ subclass implements
 
 - ``build(input_shape)``: create the weights with ``add_weight`` for an input of
   ``input_shape`` (batch first, ``None`` where unknown), then call ``super().build``;
-- ``call(x)``: the forward pass on a float32 array, through ``pykernels.ops``;
-- ``compute_output_shape(input_shape)``: the output shape, without building;
+- ``call(x, *args, **kwargs)``: the forward pass on a float32 array (extra arguments
+  such as masks are passed through), through ``pykernels.ops``;
+- ``compute_output_shape(input_shape)``: the output shape (a list of shapes for several
+  outputs), without building;
 - ``get_config()``: its constructor arguments (extending ``super().get_config()``);
 
-and may set ``input_spec`` (an ``InputSpec``) to have its inputs checked. Calling a
-layer casts the input to float32 (as Keras does), checks it against ``input_spec``, builds
-the layer on first use from the input's shape and runs ``call``. Weights are kept in
-creation order, which is the order of ``get_weights`` / ``set_weights``.
+and may set ``input_spec`` (an ``InputSpec``) to have its inputs checked, and
+``multi_input`` when its first argument is a list of arrays. Calling a layer casts the
+input to float32 (as Keras does; ``convert_inputs``), checks it against ``input_spec``,
+builds the layer on first use from the input's shape and runs ``call``; called on
+symbolic tensors (``layers.Input``) it records a node of a functional ``Model`` instead.
+Weights are kept in creation order, which is the order of ``get_weights`` /
+``set_weights``.
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pykernels import validation
 from pykernels.layers import initializers
 
 _LAYER_CLASSES: dict[str, type] = {}
@@ -100,12 +106,20 @@ def normalize_shape(shape, layer: "Layer") -> tuple:
     return tuple(result)
 
 
+def _unbatched(shape):
+    """``shape`` with None for the batch (each shape of a list)."""
+    if isinstance(shape, list):
+        return [_unbatched(s) for s in shape]
+    return (None,) + tuple(shape[1:]) if len(shape) else ()
+
+
 class Layer:
     """Base of every layer (see the module docstring for the contract)."""
 
     input_spec: InputSpec | None = None
     is_container = False  # models (Sequential, Model): the profiler looks inside them
     supports_masking = False  # True: __call__(x, mask=...) accepts a mask (batch, steps)
+    multi_input = False  # the first argument is a list of arrays (Concatenate)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -128,9 +142,9 @@ class Layer:
         return f"{type(self).__name__} {self.name!r}"
 
     # --- the contract -------------------------------------------------------------
-    def build(self, input_shape: tuple) -> None:
+    def build(self, input_shape) -> None:
         """Create the weights for ``input_shape`` (subclasses: then call super().build)."""
-        self.input_shape = (None,) + tuple(input_shape[1:]) if len(input_shape) else ()
+        self.input_shape = _unbatched(input_shape)
         self.built = True
 
     def call(self, x: np.ndarray) -> np.ndarray:
@@ -152,24 +166,40 @@ class Layer:
         return cls(**config)
 
     # --- calling ------------------------------------------------------------------
-    def __call__(self, x, mask=None) -> np.ndarray:
-        x = self.prepare_input(x)
-        self.ensure_built(x.shape)
-        if mask is None:
-            return self.call(x)
-        if not self.supports_masking:
+    def __call__(self, inputs, *args, **kwargs):
+        """Run the layer on arrays; on symbolic tensors (``layers.Input``), record the call
+        in the functional graph instead (see ``layers.functional``). ``mask=`` (batch,
+        steps) goes only to layers that support masking."""
+        from pykernels.layers import functional
+
+        if functional.is_symbolic(inputs, args, kwargs):
+            return functional.call_symbolic(self, inputs, args, kwargs)
+        if kwargs.get("mask", 0) is None:
+            del kwargs["mask"]
+        elif "mask" in kwargs and not self.supports_masking:
             raise ValueError(f"{self}: does not support masking (got a mask)")
-        return self.call(x, mask=mask)
+        inputs = self.prepare_input(inputs)
+        self.ensure_built([x.shape for x in inputs] if self.multi_input else inputs.shape)
+        return self.call(inputs, *args, **kwargs)
 
-    def prepare_input(self, x) -> np.ndarray:
-        """The input as ``call`` takes it: a float32 array (layers of integer ids override this)."""
-        return as_float32(x, self)
+    def prepare_input(self, inputs):
+        """The first argument as ``call`` takes it: a float32 array (a list of them for
+        ``multi_input`` layers). Layers of integer ids (Embedding) override it."""
+        if not self.multi_input:
+            return as_float32(inputs, self)
+        if not isinstance(inputs, (list, tuple)):
+            raise TypeError(f"{self}: expected a list of arrays, got {type(inputs).__name__}")
+        return [as_float32(x, self) for x in inputs]
 
-    def ensure_built(self, input_shape) -> tuple:
-        """Check ``input_shape`` against ``input_spec``, build if needed; the checked shape."""
-        shape = normalize_shape(input_shape, self)
-        if self.input_spec is not None:
-            self.input_spec.check(shape, self)
+    def ensure_built(self, input_shape) -> tuple | list:
+        """Check ``input_shape`` (a list of shapes for ``multi_input`` layers) against
+        ``input_spec``, build if needed; the checked shape."""
+        if self.multi_input:
+            shape = [normalize_shape(s, self) for s in input_shape]
+        else:
+            shape = normalize_shape(input_shape, self)
+            if self.input_spec is not None:
+                self.input_spec.check(shape, self)
         if not self.built:
             self.build(shape)
         return shape
@@ -238,6 +268,42 @@ class Layer:
         if not self.built:
             raise ValueError(f"{self}: count_params needs a built layer; call it on data or build(input_shape) first")
         return sum(value.size for value in self.weights)
+
+
+def print_summary(model: Layer, header: tuple[str, ...], rows: list[tuple[str, ...]], print_fn) -> None:
+    """A model's summary table as Keras prints it, ending with the parameter count."""
+    widths = [max(len(row[i]) for row in rows + [header]) + 3 for i in range(len(header))]
+
+    def line(row):
+        return " " + "".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+
+    rule = "_" * (sum(widths) + 1)
+    print_fn(f'Model: "{model.name}"')
+    print_fn(rule)
+    print_fn(line(header))
+    print_fn("=" * len(rule))
+    for row in rows:
+        print_fn(line(row))
+    print_fn("=" * len(rule))
+    print_fn(f"Total params: {model.count_params():,}")
+
+
+def predict_in_batches(model: Layer, inputs, batch_size: int | None):
+    """``model(inputs)`` computed ``batch_size`` samples at a time and concatenated (all at
+    once if None); ``inputs`` is an array, or a list of arrays for a several-input model."""
+    if batch_size is None:
+        return model(inputs)
+    batch_size = validation.integer(batch_size, str(model), "batch_size", minimum=1)
+    several = isinstance(inputs, list)
+    arrays = inputs if several else [inputs]
+    total = arrays[0].shape[0] if arrays[0].ndim else 0
+    if total <= batch_size:
+        return model(inputs)
+    parts = [model([a[start:start + batch_size] for a in arrays] if several else inputs[start:start + batch_size])
+             for start in range(0, total, batch_size)]
+    if isinstance(parts[0], list):  # several outputs
+        return [np.concatenate([part[i] for part in parts]) for i in range(len(parts[0]))]
+    return np.concatenate(parts)
 
 
 def serialize(layer: Layer) -> dict:

@@ -12,7 +12,7 @@ import numpy as np
 
 from pykernels import ops, validation
 from pykernels.layers import initializers
-from pykernels.layers.base import InputSpec, Layer, as_float32, format_shape
+from pykernels.layers.base import InputSpec, Layer, format_shape
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave")
 
@@ -166,11 +166,6 @@ class LSTMCell(Layer):
             self.add_weight(bias, (4 * h,), self.bias_initializer if self.use_bias else "zeros")
         self.input_spec = InputSpec(ndim=2, axes={-1: input_shape[-1]})
         super().build(input_shape)
-
-    def __call__(self, x, states=None):
-        x = as_float32(x, self)
-        self.ensure_built(x.shape)
-        return self.call(x, states)
 
     def call(self, x: np.ndarray, states=None):
         h, c = (None, None) if states is None else states

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pykernels import validation
-from pykernels.layers.base import Layer, deserialize, format_shape, normalize_shape, serialize
+from pykernels.layers.base import (Layer, deserialize, format_shape, normalize_shape, predict_in_batches,
+                                   print_summary, serialize)
 
 
 class Sequential(Layer):
@@ -74,13 +74,7 @@ class Sequential(Layer):
 
     def predict(self, x, batch_size: int | None = None) -> np.ndarray:
         """The model's output on ``x``, computed ``batch_size`` samples at a time (all at once if None)."""
-        x = self.prepare_input(x)
-        if batch_size is None:
-            return self(x)
-        batch_size = validation.integer(batch_size, str(self), "batch_size", minimum=1)
-        if x.ndim == 0 or x.shape[0] <= batch_size:
-            return self(x)
-        return np.concatenate([self(x[start:start + batch_size]) for start in range(0, x.shape[0], batch_size)])
+        return predict_in_batches(self, self.prepare_input(x), batch_size)
 
     def weight_slots(self):
         return [slot for layer in self._layers for slot in layer.weight_slots()]
@@ -93,21 +87,7 @@ class Sequential(Layer):
         for layer in self._layers:
             shape = layer.compute_output_shape(shape)
             rows.append((f"{layer.name} ({type(layer).__name__})", format_shape(shape), f"{layer.count_params():,}"))
-        header = ("Layer (type)", "Output Shape", "Param #")
-        widths = [max(len(row[i]) for row in rows + [header]) + 3 for i in range(3)]
-
-        def line(row):
-            return " " + "".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
-
-        rule = "_" * (sum(widths) + 1)
-        print_fn(f'Model: "{self.name}"')
-        print_fn(rule)
-        print_fn(line(header))
-        print_fn("=" * len(rule))
-        for row in rows:
-            print_fn(line(row))
-        print_fn("=" * len(rule))
-        print_fn(f"Total params: {self.count_params():,}")
+        print_summary(self, ("Layer (type)", "Output Shape", "Param #"), rows, print_fn)
 
     def get_config(self) -> dict:
         return {"name": self.name, "backend": self.backend, "layers": [serialize(l) for l in self._layers]}

@@ -2,7 +2,8 @@
 
 Each entry takes the arguments of the op's kernel contract (see ``pykernels.ops``) and
 returns the floating-point (or integer multiply-add) operations of one call, counting a
-multiply-add as two. Ops without an entry report no GFLOP/s.
+multiply-add as two; elementwise ops count one per element. Ops without an entry report
+no GFLOP/s.
 """
 from __future__ import annotations
 
@@ -18,10 +19,23 @@ def _elementwise(x, *_, **__) -> float:
     return float(x.size)
 
 
+def _lstm_layer(x, w_ih, w_hh, bias, w_hr, *_, **__) -> float:
+    """Input projection, recurrent product and projection per step; gate math not counted."""
+    steps, batch = x.shape[0], x.shape[1]
+    per_row = w_ih.size + w_hh.size + (0 if w_hr is None else w_hr.size)
+    return 2.0 * steps * batch * per_row
+
+
+def _gather(ids, table, out, *_, **__) -> float:
+    return 0.0  # data movement only
+
+
 FORMULAS: dict[str, Callable[..., float]] = {
     "gemm": _gemm,
     "activation": _elementwise,
     "softmax": _elementwise,
+    "lstm_layer": _lstm_layer,
+    "embedding": _gather,
 }
 
 

@@ -207,7 +207,8 @@ def profile(model: Layer, inputs, repeat: int = 10) -> Profile:
             args = captured[layer.name]
             equivalent(*args)  # build and warm up
             dense = _median_seconds(lambda: equivalent(*args), repeat)
-        rows.append(LayerProfile(layer.name, type(layer).__name__, _kernels(mine), info.get("why", ""),
+        why = info.get("why", "") if mine else "no kernel: reshapes or copies data"
+        rows.append(LayerProfile(layer.name, type(layer).__name__, _kernels(mine), why,
                                  medians[layer.name], medians[layer.name] / total, flops,
                                  sum(c.bytes for c in mine), peak, info.get("sparsity"), info.get("bits"), dense))
     return Profile(model.name, threads, repeat, statistics.median(end_to_end), rows, spans, calls)
