@@ -3,41 +3,18 @@
 //
 // Why fast: one pass, no temporaries, branch-free selects between the small- and
 // large-argument formulas. Accuracy is a few ulp everywhere, relative as well as
-// absolute: exp is a degree-6 polynomial after exact range reduction by ln 2 (split in
-// two constants); tanh uses an odd polynomial for |x| < 0.625 (no cancellation near 0)
+// absolute: exp (exp_f32_avx2.h) is a degree-6 polynomial after exact range reduction by
+// ln 2; tanh uses an odd polynomial for |x| < 0.625 (no cancellation near 0)
 // and 1 - 2 / (e^{2|x|} + 1) beyond; GELU is x * Phi(x) with Phi from a Chebyshev fit of
 // erfc whose relative error is below 1.2e-7, so the negative tail keeps its precision.
 // NaN propagates through every function (min/max operand order chosen for that).
 #include <immintrin.h>
 
 #include "cpu/activation/activation.h"
+#include "cpu/activation/exp_f32_avx2.h"
 
 namespace pk {
 namespace {
-
-__m256 exp_avx2(__m256 x) {
-  const __m256 hi = _mm256_set1_ps(88.3762626647949f);
-  const __m256 lo = _mm256_set1_ps(-87.3365447504f);
-  // NaN stays NaN: min/max return their second operand when either is NaN.
-  const __m256 xc = _mm256_max_ps(lo, _mm256_min_ps(hi, x));
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(1.44269504088896341f)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), xc);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  __m256 y = _mm256_mul_ps(p, _mm256_castsi256_ps(e));
-  // Past the clamps: overflow to +inf, underflow to 0.
-  y = _mm256_blendv_ps(y, _mm256_set1_ps(__builtin_inff()), _mm256_cmp_ps(x, _mm256_set1_ps(88.72283935546875f), _CMP_GT_OQ));
-  y = _mm256_andnot_ps(_mm256_cmp_ps(x, lo, _CMP_LT_OQ), y);
-  return y;
-}
 
 __m256 sigmoid_avx2(__m256 x) {
   const __m256 one = _mm256_set1_ps(1.0f);
