@@ -106,32 +106,74 @@ void softmax_rows(float* s, int64_t s_rs, int64_t keys, float* m, float* l, floa
   }
 }
 
-// O[:, c:c+8*W] = alpha * O + P . V[:, c:c+8*W] for a panel of W ymm columns (W = 2 or 1).
-template <int W>
-void accumulate_panel(const float* s, int64_t s_rs, int64_t keys, const float* vp, int64_t dp, float* o,
-                      const float* alpha) {
-  __m256 acc[MR][W];
-  for (int r = 0; r < MR; ++r) {
-    const __m256 a = _mm256_broadcast_ss(alpha + r);
-    for (int w = 0; w < W; ++w) acc[r][w] = _mm256_mul_ps(a, _mm256_load_ps(o + r * dp + 8 * w));
-  }
+// O[:, c:c+16] = alpha * O + P . V[:, c:c+16]. Named accumulators: GCC spills an array of them.
+void accumulate_panel16(const float* s, int64_t s_rs, int64_t keys, const float* vp, int64_t dp, float* o,
+                        const float* alpha) {
+  const float *p0 = s, *p1 = s + s_rs, *p2 = s + 2 * s_rs, *p3 = s + 3 * s_rs, *p4 = s + 4 * s_rs,
+              *p5 = s + 5 * s_rs;
+  float *o0 = o, *o1 = o + dp, *o2 = o + 2 * dp, *o3 = o + 3 * dp, *o4 = o + 4 * dp, *o5 = o + 5 * dp;
+  __m256 a = _mm256_broadcast_ss(alpha);
+  __m256 c00 = _mm256_mul_ps(a, _mm256_load_ps(o0)), c01 = _mm256_mul_ps(a, _mm256_load_ps(o0 + 8));
+  a = _mm256_broadcast_ss(alpha + 1);
+  __m256 c10 = _mm256_mul_ps(a, _mm256_load_ps(o1)), c11 = _mm256_mul_ps(a, _mm256_load_ps(o1 + 8));
+  a = _mm256_broadcast_ss(alpha + 2);
+  __m256 c20 = _mm256_mul_ps(a, _mm256_load_ps(o2)), c21 = _mm256_mul_ps(a, _mm256_load_ps(o2 + 8));
+  a = _mm256_broadcast_ss(alpha + 3);
+  __m256 c30 = _mm256_mul_ps(a, _mm256_load_ps(o3)), c31 = _mm256_mul_ps(a, _mm256_load_ps(o3 + 8));
+  a = _mm256_broadcast_ss(alpha + 4);
+  __m256 c40 = _mm256_mul_ps(a, _mm256_load_ps(o4)), c41 = _mm256_mul_ps(a, _mm256_load_ps(o4 + 8));
+  a = _mm256_broadcast_ss(alpha + 5);
+  __m256 c50 = _mm256_mul_ps(a, _mm256_load_ps(o5)), c51 = _mm256_mul_ps(a, _mm256_load_ps(o5 + 8));
   for (int64_t k = 0; k < keys; ++k) {
-    __m256 v[W];
-    for (int w = 0; w < W; ++w) v[w] = _mm256_load_ps(vp + k * dp + 8 * w);
-    for (int r = 0; r < MR; ++r) {
-      const __m256 p = _mm256_broadcast_ss(s + r * s_rs + k);
-      for (int w = 0; w < W; ++w) acc[r][w] = _mm256_fmadd_ps(p, v[w], acc[r][w]);
-    }
+    const __m256 v0 = _mm256_load_ps(vp + k * dp), v1 = _mm256_load_ps(vp + k * dp + 8);
+    __m256 p = _mm256_broadcast_ss(p0 + k);
+    c00 = _mm256_fmadd_ps(p, v0, c00), c01 = _mm256_fmadd_ps(p, v1, c01);
+    p = _mm256_broadcast_ss(p1 + k);
+    c10 = _mm256_fmadd_ps(p, v0, c10), c11 = _mm256_fmadd_ps(p, v1, c11);
+    p = _mm256_broadcast_ss(p2 + k);
+    c20 = _mm256_fmadd_ps(p, v0, c20), c21 = _mm256_fmadd_ps(p, v1, c21);
+    p = _mm256_broadcast_ss(p3 + k);
+    c30 = _mm256_fmadd_ps(p, v0, c30), c31 = _mm256_fmadd_ps(p, v1, c31);
+    p = _mm256_broadcast_ss(p4 + k);
+    c40 = _mm256_fmadd_ps(p, v0, c40), c41 = _mm256_fmadd_ps(p, v1, c41);
+    p = _mm256_broadcast_ss(p5 + k);
+    c50 = _mm256_fmadd_ps(p, v0, c50), c51 = _mm256_fmadd_ps(p, v1, c51);
   }
-  for (int r = 0; r < MR; ++r)
-    for (int w = 0; w < W; ++w) _mm256_store_ps(o + r * dp + 8 * w, acc[r][w]);
+  _mm256_store_ps(o0, c00), _mm256_store_ps(o0 + 8, c01);
+  _mm256_store_ps(o1, c10), _mm256_store_ps(o1 + 8, c11);
+  _mm256_store_ps(o2, c20), _mm256_store_ps(o2 + 8, c21);
+  _mm256_store_ps(o3, c30), _mm256_store_ps(o3 + 8, c31);
+  _mm256_store_ps(o4, c40), _mm256_store_ps(o4 + 8, c41);
+  _mm256_store_ps(o5, c50), _mm256_store_ps(o5 + 8, c51);
+}
+
+// The last 8 columns when dp is not a multiple of 16.
+void accumulate_panel8(const float* s, int64_t s_rs, int64_t keys, const float* vp, int64_t dp, float* o,
+                       const float* alpha) {
+  __m256 c0 = _mm256_mul_ps(_mm256_broadcast_ss(alpha), _mm256_load_ps(o));
+  __m256 c1 = _mm256_mul_ps(_mm256_broadcast_ss(alpha + 1), _mm256_load_ps(o + dp));
+  __m256 c2 = _mm256_mul_ps(_mm256_broadcast_ss(alpha + 2), _mm256_load_ps(o + 2 * dp));
+  __m256 c3 = _mm256_mul_ps(_mm256_broadcast_ss(alpha + 3), _mm256_load_ps(o + 3 * dp));
+  __m256 c4 = _mm256_mul_ps(_mm256_broadcast_ss(alpha + 4), _mm256_load_ps(o + 4 * dp));
+  __m256 c5 = _mm256_mul_ps(_mm256_broadcast_ss(alpha + 5), _mm256_load_ps(o + 5 * dp));
+  for (int64_t k = 0; k < keys; ++k) {
+    const __m256 v = _mm256_load_ps(vp + k * dp);
+    c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + k), v, c0);
+    c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + s_rs + k), v, c1);
+    c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + 2 * s_rs + k), v, c2);
+    c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + 3 * s_rs + k), v, c3);
+    c4 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + 4 * s_rs + k), v, c4);
+    c5 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + 5 * s_rs + k), v, c5);
+  }
+  _mm256_store_ps(o, c0), _mm256_store_ps(o + dp, c1), _mm256_store_ps(o + 2 * dp, c2);
+  _mm256_store_ps(o + 3 * dp, c3), _mm256_store_ps(o + 4 * dp, c4), _mm256_store_ps(o + 5 * dp, c5);
 }
 
 void accumulate_6x16(const float* s, int64_t s_rs, int64_t keys, const float* vp, int64_t dp, float* o,
                      const float* alpha) {
   int64_t c = 0;
-  for (; c + 16 <= dp; c += 16) accumulate_panel<2>(s, s_rs, keys, vp + c, dp, o + c, alpha);
-  if (c < dp) accumulate_panel<1>(s, s_rs, keys, vp + c, dp, o + c, alpha);
+  for (; c + 16 <= dp; c += 16) accumulate_panel16(s, s_rs, keys, vp + c, dp, o + c, alpha);
+  if (c < dp) accumulate_panel8(s, s_rs, keys, vp + c, dp, o + c, alpha);
 }
 
 }  // namespace
