@@ -5,6 +5,8 @@ IMPLEMENTATIONS = {
     "gemm": "pykernels.cpu.gemm:gemm",
     "activation": "pykernels.cpu.activations:activation",
     "softmax": "pykernels.cpu.activations:softmax",
+    "sdpa": "pykernels.cpu.attention:sdpa",
+    "layer_norm": "pykernels.cpu.attention:layer_norm",
 }
 
 

@@ -10,6 +10,8 @@ IMPLEMENTATIONS = {
     "gemm": "pykernels.numba.gemm:gemm",
     "activation": "pykernels.numba.activations:activation",
     "softmax": "pykernels.numba.activations:softmax",
+    "sdpa": "pykernels.numba.attention:sdpa",
+    "layer_norm": "pykernels.numba.attention:layer_norm",
 }
 
 

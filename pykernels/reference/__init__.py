@@ -10,6 +10,8 @@ IMPLEMENTATIONS = {
     "gemm": "pykernels.reference.backend:gemm",
     "activation": "pykernels.reference.backend:activation",
     "softmax": "pykernels.reference.backend:softmax",
+    "sdpa": "pykernels.reference.backend:sdpa",
+    "layer_norm": "pykernels.reference.backend:layer_norm",
 }
 
 

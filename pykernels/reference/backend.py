@@ -1,5 +1,5 @@
 """The reference as a registry backend: float64 results written into float32 outputs."""
-from pykernels.reference import activations, gemm as _gemm
+from pykernels.reference import activations, attention as _attention, gemm as _gemm
 
 
 def gemm(a, b, out, bias=None, bias_axis=None, activation="none", accumulate=False):
@@ -12,3 +12,11 @@ def activation(x, name):
 
 def softmax(x, out):
     out[...] = activations.softmax(x)
+
+
+def sdpa(q, k, v, out, mask, is_causal, scale):
+    out[...] = _attention.sdpa(q, k, v, mask, is_causal, scale)
+
+
+def layer_norm(x, out, gamma, beta, eps):
+    out[...] = _attention.layer_norm(x, gamma, beta, eps)
