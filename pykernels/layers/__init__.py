@@ -11,10 +11,14 @@
 New layers subclass ``Layer`` (see ``pykernels.layers.base`` for the contract).
 """
 from pykernels.layers import initializers
+from pykernels.layers.attention import (LayerNormalization, MultiHeadAttention, PositionEmbedding,
+                                        SinusoidalPositionEmbedding)
 from pykernels.layers.base import InputSpec, Layer, deserialize, serialize
 from pykernels.layers.core import Activation, Flatten
 from pykernels.layers.dense import Dense
 from pykernels.layers.sequential import Sequential
+from pykernels.layers.transformer import TransformerEncoder, TransformerEncoderLayer
 
-__all__ = ["Activation", "Dense", "Flatten", "InputSpec", "Layer", "Sequential", "deserialize", "initializers",
-           "serialize"]
+__all__ = ["Activation", "Dense", "Flatten", "InputSpec", "Layer", "LayerNormalization", "MultiHeadAttention",
+           "PositionEmbedding", "Sequential", "SinusoidalPositionEmbedding", "TransformerEncoder",
+           "TransformerEncoderLayer", "deserialize", "initializers", "serialize"]
