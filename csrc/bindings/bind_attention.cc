@@ -49,10 +49,12 @@ void sdpa(const py::array& q, const py::array& k, const py::array& v, const py::
   const auto ov = view4(o, "o", 4, true);
   const int64_t batch = q.shape(0), hq = q.shape(1), nq = q.shape(2), d = q.shape(3);
   const int64_t hkv = k.shape(1), nk = k.shape(2);
-  for (int i = 0; i < 4; ++i) {
+  const int64_t dv = v.shape(3);
+  for (int i = 0; i < 3; ++i) {
     if (k.shape(i) != v.shape(i)) throw py::value_error("sdpa: k and v shapes differ");
     if (o.shape(i) != q.shape(i)) throw py::value_error("sdpa: o and q shapes differ");
   }
+  if (o.shape(3) != dv) throw py::value_error("sdpa: o and v head dims differ");
   if (k.shape(0) != batch || k.shape(3) != d) throw py::value_error("sdpa: q and k batch or head dims differ");
   View4 mv{nullptr, 0, 0, 0, 0};
   int kind = PK_MASK_NONE;
@@ -79,7 +81,7 @@ void sdpa(const py::array& q, const py::array& k, const py::array& v, const py::
   int code;
   {
     py::gil_scoped_release release;
-    code = pk_sdpa_f32(batch, hq, hkv, nq, nk, d, static_cast<const float*>(qv.data), qv.s0, qv.s1, qv.s2,
+    code = pk_sdpa_f32(batch, hq, hkv, nq, nk, d, dv, static_cast<const float*>(qv.data), qv.s0, qv.s1, qv.s2,
                        static_cast<const float*>(kv.data), kv.s0, kv.s1, kv.s2, static_cast<const float*>(vv.data),
                        vv.s0, vv.s1, vv.s2, static_cast<float*>(const_cast<void*>(ov.data)), ov.s0, ov.s1, ov.s2,
                        mv.data, kind, mv.s0, mv.s1, mv.s2, mv.s3, causal ? 1 : 0, scale);

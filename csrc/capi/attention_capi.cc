@@ -6,7 +6,7 @@
 #include "cpu/attention/sdpa.h"
 
 extern "C" PK_API int pk_sdpa_f32(int64_t batch, int64_t heads_q, int64_t heads_kv, int64_t nq, int64_t nk,
-                                  int64_t d, const float* q, int64_t q_sb, int64_t q_sh, int64_t q_sn,
+                                  int64_t d, int64_t dv, const float* q, int64_t q_sb, int64_t q_sh, int64_t q_sn,
                                   const float* k, int64_t k_sb, int64_t k_sh, int64_t k_sn, const float* v,
                                   int64_t v_sb, int64_t v_sh, int64_t v_sn, float* o, int64_t o_sb,
                                   int64_t o_sh, int64_t o_sn, const void* mask, int mask_kind, int64_t m_sb,
@@ -14,8 +14,8 @@ extern "C" PK_API int pk_sdpa_f32(int64_t batch, int64_t heads_q, int64_t heads_
   return pk::guarded([&] {
     const std::string sizes = "batch=" + std::to_string(batch) + ", heads_q=" + std::to_string(heads_q) +
                               ", heads_kv=" + std::to_string(heads_kv) + ", nq=" + std::to_string(nq) +
-                              ", nk=" + std::to_string(nk) + ", d=" + std::to_string(d);
-    if (batch < 0 || heads_q < 0 || heads_kv < 0 || nq < 0 || nk < 0 || d < 0)
+                              ", nk=" + std::to_string(nk) + ", d=" + std::to_string(d) + ", dv=" + std::to_string(dv);
+    if (batch < 0 || heads_q < 0 || heads_kv < 0 || nq < 0 || nk < 0 || d < 0 || dv < 0)
       return pk::argument_error("pk_sdpa_f32: negative size (" + sizes + ")");
     if (heads_q > 0 && (heads_kv == 0 || heads_q % heads_kv != 0))
       return pk::argument_error("pk_sdpa_f32: heads_kv must divide heads_q (" + sizes + ")");
@@ -27,7 +27,7 @@ extern "C" PK_API int pk_sdpa_f32(int64_t batch, int64_t heads_q, int64_t heads_
     if (work && nk > 0 && mask_kind != PK_MASK_NONE && !mask)
       return pk::argument_error("pk_sdpa_f32: mask is NULL");
     pk::SdpaArgs a;
-    a.batch = batch, a.heads_q = heads_q, a.heads_kv = heads_kv, a.nq = nq, a.nk = nk, a.d = d;
+    a.batch = batch, a.heads_q = heads_q, a.heads_kv = heads_kv, a.nq = nq, a.nk = nk, a.d = d, a.dv = dv;
     a.q = q, a.q_sb = q_sb, a.q_sh = q_sh, a.q_sn = q_sn;
     a.k = k, a.k_sb = k_sb, a.k_sh = k_sh, a.k_sn = k_sn;
     a.v = v, a.v_sb = v_sb, a.v_sh = v_sh, a.v_sn = v_sn;

@@ -1,8 +1,8 @@
 # Scaled dot-product attention and layer norm in Numba: the flash algorithm of the C++
 # kernel (csrc/cpu/attention) in Python.
 #
-# sdpa(q, k, v, out, mask, is_causal, scale): q (B, Hq, Nq, D), k / v (B, Hkv, Nk, D),
-# out (B, Hq, Nq, D) C-contiguous, mask None or 4-D bool / float32 broadcast by strides.
+# sdpa(q, k, v, out, mask, is_causal, scale): q (B, Hq, Nq, D), k (B, Hkv, Nk, D), v (B,
+# Hkv, Nk, Dv), out (B, Hq, Nq, Dv) C-contiguous, mask None or 4-D bool / float32 broadcast by strides.
 #
 # Tile: one task is (batch, query head, block of MQ query rows). Its Q block is packed
 # once, scaled by scale * log2 e (the softmax runs on exp2). For each block of BC keys,
@@ -106,7 +106,7 @@ def _mask_scores(s, rows, keys, mask, kind, b, h, i0, j0):
 @njit(cache=True)
 def _task(q, k, v, out, mask, kind, causal, qscale, b, h, q0, q1, qp, kp, vt, s, o, e, stats):
     """One (batch, head, query block) task; the buffers after q1 are this thread's (see _buffers)."""
-    d, nk = q.shape[3], k.shape[2]
+    d, dv, nk = q.shape[3], v.shape[3], k.shape[2]
     hk = h // (q.shape[1] // k.shape[1])
     rows = q1 - q0
     qp, s, o, e = qp[:rows], s[:rows], o[:rows], e[:rows]
@@ -123,6 +123,7 @@ def _task(q, k, v, out, mask, kind, causal, qscale, b, h, q0, q1, qp, kp, vt, s,
         for j in range(keys):
             for c in range(d):
                 kp[j, c] = k[b, hk, k0 + j, c]
+            for c in range(dv):
                 vt[c, j] = v[b, hk, k0 + j, c]
         _dot_block(qp, 0, np.uint64(0), rows, kp, 0, np.uint64(0), keys, np.uint64(d), s, 0, 0, True, False,
                    _EMPTY_BIAS, BIAS_NONE, 0)
@@ -135,22 +136,22 @@ def _task(q, k, v, out, mask, kind, causal, qscale, b, h, q0, q1, qp, kp, vt, s,
         _online_softmax(s, rows, keys, m, l, alpha, shift, e)
         for r in range(rows):
             if alpha[r] != 1.0:
-                for c in range(d):
+                for c in range(dv):
                     o[r, c] *= alpha[r]
-        _dot_block(s, 0, np.uint64(0), rows, vt, 0, np.uint64(0), d, np.uint64(keys), o, 0, 0, False, False,
+        _dot_block(s, 0, np.uint64(0), rows, vt, 0, np.uint64(0), dv, np.uint64(keys), o, 0, 0, False, False,
                    _EMPTY_BIAS, BIAS_NONE, 0)
     for i in range(rows):
         inv = np.float32(0.0) if l[i] == 0.0 else np.float32(1.0) / l[i]
-        for c in range(d):
+        for c in range(dv):
             out[b, h, q0 + i, c] = o[i, c] * inv
 
 
-def _buffers(threads, d):
+def _buffers(threads, d, dv):
     """Each thread's task buffers: Q block, K block, V block transposed, scores, output
     accumulator, exp2 exponents, and the row statistics (max, sum, alpha, shift)."""
     return (np.empty((threads, MQ, d), np.float32), np.empty((threads, BC, d), np.float32),
-            np.empty((threads, d, BC), np.float32), np.empty((threads, MQ, BC), np.float32),
-            np.empty((threads, MQ, d), np.float32), np.empty((threads, MQ, BC), np.int32),
+            np.empty((threads, dv, BC), np.float32), np.empty((threads, MQ, BC), np.float32),
+            np.empty((threads, MQ, dv), np.float32), np.empty((threads, MQ, BC), np.int32),
             np.empty((threads, 4, MQ), np.float32))
 
 
@@ -179,8 +180,8 @@ def sdpa(q, k, v, out, mask, is_causal, scale):
     mask = _NO_MASK if mask is None else np.broadcast_to(mask, (b, hq, nq, nk))
     qscale = np.float32(np.float64(scale) * 1.4426950408889634)
     tasks = b * hq * -(-nq // MQ)
-    threads = min(tasks, set_threads(4 * b * hq * nq * max(nk, 1) * max(d, 1), 1 << 21))
-    buffers = _buffers(threads, d)
+    threads = min(tasks, set_threads(2 * b * hq * nq * max(nk, 1) * max(d + v.shape[3], 1), 1 << 21))
+    buffers = _buffers(threads, d, v.shape[3])
     if threads == 1:
         _run(q, k, v, out, mask, kind, is_causal, qscale, 0, 1, *(buf[0] for buf in buffers))
     else:

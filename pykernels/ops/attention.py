@@ -3,8 +3,8 @@
 Kernel contracts::
 
     sdpa(q, k, v, out, mask, is_causal, scale)
-        out (B, Hq, Nq, D) C-contiguous float32 = softmax(scale q k^T + mask) v, with
-        q (B, Hq, Nq, D) and k, v (B, Hkv, Nk, D) float32 with unit stride along D (any
+        out (B, Hq, Nq, Dv) C-contiguous float32 = softmax(scale q k^T + mask) v, with
+        q (B, Hq, Nq, D), k (B, Hkv, Nk, D), v (B, Hkv, Nk, Dv) float32 with unit stride along D (any
         other strides), Hkv dividing Hq; mask None, or a 4-D bool (True = attend) or
         float32 (additive) array broadcastable to (B, Hq, Nq, Nk); causal keeps keys
         j <= i; rows that attend no key are zeros.
@@ -48,7 +48,8 @@ def sdpa(q: np.ndarray, k: np.ndarray, v: np.ndarray, attn_mask: np.ndarray | No
          scale: float | None = None, *, out: np.ndarray | None = None, backend: str = "auto") -> np.ndarray:
     """``softmax(scale * q @ k^T + mask) @ v``, fused: PyTorch's ``scaled_dot_product_attention``.
 
-    q is (B, Hq, Nq, D), k and v are (B, Hkv, Nk, D); Hkv must divide Hq (grouped-query
+    q is (B, Hq, Nq, D), k (B, Hkv, Nk, D), v (B, Hkv, Nk, Dv), the result (B, Hq, Nq, Dv);
+    Hkv must divide Hq (grouped-query
     attention: query head h reads key/value head h // (Hq // Hkv)). ``attn_mask`` is bool
     (True = attend) or additive float, broadcastable to (B, Hq, Nq, Nk): (B, 1, 1, Nk) is
     a key padding mask. ``is_causal`` keeps keys j <= i (top-left aligned when Nq != Nk,
@@ -58,8 +59,8 @@ def sdpa(q: np.ndarray, k: np.ndarray, v: np.ndarray, attn_mask: np.ndarray | No
     q = _unit_last(validation.float32_array(q, "sdpa", "q", ndim=4))
     k = _unit_last(validation.float32_array(k, "sdpa", "k", ndim=4))
     v = _unit_last(validation.float32_array(v, "sdpa", "v", ndim=4))
-    if k.shape != v.shape:
-        raise ValueError(f"sdpa: k and v must have the same shape (B, Hkv, Nk, D), got k {k.shape}, v {v.shape}")
+    if k.shape[:3] != v.shape[:3]:
+        raise ValueError(f"sdpa: k and v must agree on (B, Hkv, Nk), got k {k.shape}, v {v.shape}")
     (b, hq, nq, d), (bk, hkv, nk, dk) = q.shape, k.shape
     if dk != d:
         raise ValueError(f"sdpa: head dims differ: q {q.shape} has D={d}, k {k.shape} has D={dk}")
@@ -76,7 +77,7 @@ def sdpa(q: np.ndarray, k: np.ndarray, v: np.ndarray, attn_mask: np.ndarray | No
         raise ValueError(f"sdpa: scale must be a finite number, got {scale!r}")
     mask = _attention_mask(attn_mask, (b, hq, nq, nk))
     kernel = resolve("sdpa", backend)
-    target, user_out = validation.output(out, q.shape, "sdpa", (q, k, v))
+    target, user_out = validation.output(out, q.shape[:3] + v.shape[3:], "sdpa", (q, k, v))
     if target.size:
         kernel(q, k, v, target, mask, bool(is_causal), float(scale))
     return validation.finish(target, user_out)

@@ -1,9 +1,9 @@
 // Scaled dot-product attention, float32: O = softmax(scale * Q K^T + mask) V per (batch,
 // query head), fused and tiled (flash attention) so the Nq x Nk score matrix never exists.
 //
-// Q (B, Hq, Nq, D), K and V (B, Hkv, Nk, D) with Hkv dividing Hq (query head h reads
-// key/value head h / (Hq / Hkv)), O (B, Hq, Nq, D): any element strides along batch, head
-// and sequence, unit stride along D. The mask, when given, is read at
+// Q (B, Hq, Nq, D), K (B, Hkv, Nk, D), V (B, Hkv, Nk, Dv) with Hkv dividing Hq (query head h reads
+// key/value head h / (Hq / Hkv)), O (B, Hq, Nq, Dv): any element strides along batch, head
+// and sequence, unit stride along D / Dv. The mask, when given, is read at
 // mask[b * sb + h * sh + i * sq + j * sk] (zero strides broadcast): bool (uint8, nonzero =
 // attend) or additive float32. Causal: query i attends keys j <= i (PyTorch's top-left
 // alignment when Nq != Nk). A row that attends no key is all zeros.
@@ -17,7 +17,7 @@ namespace pk {
 enum class MaskKind : int { None = 0, Bool = 1, Additive = 2 };
 
 struct SdpaArgs {
-  int64_t batch = 0, heads_q = 0, heads_kv = 0, nq = 0, nk = 0, d = 0;
+  int64_t batch = 0, heads_q = 0, heads_kv = 0, nq = 0, nk = 0, d = 0, dv = 0;
   const float* q = nullptr;
   int64_t q_sb = 0, q_sh = 0, q_sn = 0;
   const float* k = nullptr;
@@ -46,7 +46,7 @@ const char* sdpa_kernel_name();
 //   q:  SDPA_MR rows of D floats, pre-multiplied by scale * log2(e) (scores in log2 units)
 //   kp: ceil(keys / 16) panels, panel p = D x 16 floats (key p*16 + c at [d * 16 + c]),
 //       zero past the last key
-//   vp: keys rows of dp floats (dp = D rounded up to 8), zero past D
+//   vp: keys rows of dp floats (dp = Dv rounded up to 8), zero past Dv
 //   s:  SDPA_MR rows of the block's scores / probabilities, row stride s_rs
 //   o:  SDPA_MR rows of the unnormalised output accumulator, row stride dp
 constexpr int64_t SDPA_MR = 6;

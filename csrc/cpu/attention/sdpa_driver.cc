@@ -6,7 +6,7 @@
 // of BC keys: each is packed once (K into 16-key panels, V into rows padded to 8) and
 // reused by every 6-row tile of the query block, which computes its scores, masks them,
 // folds them into its running softmax and accumulates P.V. Memory per thread is O(tile):
-// about (2 MQ + 2 BC) * D floats, never Nq x Nk. With a causal mask a task stops at its
+// about (MQ + BC) * (D + Dv) floats, never Nq x Nk. With a causal mask a task stops at its
 // last row's diagonal and a row tile skips the key blocks wholly above it, so half the
 // work is never done rather than masked. Tasks are handed out dynamically, longest first.
 #include <omp.h>
@@ -52,7 +52,7 @@ struct Workspace {
 class Task {
  public:
   Task(const SdpaArgs& a, const SdpaKernels& kernels, int64_t b, int64_t h, int64_t q0, int64_t q1, Workspace& w)
-      : a_(a), kern_(kernels), b_(b), h_(h), q0_(q0), q1_(q1), w_(w), d_(a.d), dp_(round_up(a.d, 8)),
+      : a_(a), kern_(kernels), b_(b), h_(h), q0_(q0), q1_(q1), w_(w), d_(a.d), dv_(a.dv), dp_(round_up(a.dv, 8)),
         tiles_((q1 - q0 + MR - 1) / MR) {
     const int64_t hk = h / (a.heads_q / a.heads_kv);
     k_ = a.k + b * a.k_sb + hk * a.k_sh;
@@ -83,7 +83,7 @@ class Task {
     std::fill(w_.l, w_.l + tiles_ * MR, 0.0f);
   }
 
-  // K block -> panels of 16 keys (d x 16, zero past the last key); V block -> rows of dp.
+  // K block -> panels of 16 keys (D x 16, zero past the last key); V block -> rows of dp.
   void pack_keys(int64_t k0, int64_t keys) {
     for (int64_t p = 0; p < keys; p += 16) {
       float* panel = w_.k + p * d_;
@@ -96,8 +96,8 @@ class Task {
         for (int64_t i = 0; i < d_; ++i) panel[i * 16 + c] = 0.0f;
     }
     for (int64_t j = 0; j < keys; ++j) {
-      std::memcpy(w_.v + j * dp_, v_ + (k0 + j) * a_.v_sn, static_cast<size_t>(d_) * sizeof(float));
-      std::fill(w_.v + j * dp_ + d_, w_.v + (j + 1) * dp_, 0.0f);
+      std::memcpy(w_.v + j * dp_, v_ + (k0 + j) * a_.v_sn, static_cast<size_t>(dv_) * sizeof(float));
+      std::fill(w_.v + j * dp_ + dv_, w_.v + (j + 1) * dp_, 0.0f);
     }
   }
 
@@ -138,7 +138,7 @@ class Task {
     float* o = a_.o + b_ * a_.o_sb + h_ * a_.o_sh + q0_ * a_.o_sn;
     for (int64_t i = 0; i < q1_ - q0_; ++i) {
       const float inv = w_.l[i] == 0.0f ? 0.0f : 1.0f / w_.l[i];
-      for (int64_t c = 0; c < d_; ++c) o[i * a_.o_sn + c] = w_.o[i * dp_ + c] * inv;
+      for (int64_t c = 0; c < dv_; ++c) o[i * a_.o_sn + c] = w_.o[i * dp_ + c] * inv;
     }
   }
 
@@ -146,7 +146,7 @@ class Task {
   const SdpaKernels& kern_;
   const int64_t b_, h_, q0_, q1_;
   Workspace& w_;
-  const int64_t d_, dp_, tiles_;
+  const int64_t d_, dv_, dp_, tiles_;
   const float *k_, *v_;
 };
 
@@ -165,7 +165,7 @@ void sdpa(const SdpaArgs& a) {
 #pragma omp parallel num_threads(threads)
   {
     static thread_local ScratchBuffer scratch;
-    Workspace work(scratch, a.d, round_up(a.d, 8));
+    Workspace work(scratch, a.d, round_up(a.dv, 8));
     // Query blocks last-first: under a causal mask they are the longest tasks.
 #pragma omp for schedule(dynamic)
     for (int64_t t = 0; t < tasks; ++t) {
