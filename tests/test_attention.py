@@ -20,7 +20,7 @@ def qkv(rng, b, hq, hkv, nq, nk, d):
 
 
 def check(backend, q, k, v, mask=None, causal=False, scale=None, what=""):
-    out = sentinel_like(q.shape)
+    out = sentinel_like(q.shape[:3] + v.shape[3:])
     ops.sdpa(q, k, v, mask, causal, scale, out=out, backend=backend)
     assert_close(out, ref.sdpa(q, k, v, mask, causal, scale), ref.sdpa(q, k, v, mask, causal, scale, np.float32),
                  what=f"{backend} sdpa {what} q{q.shape} k{k.shape} causal={causal}")
