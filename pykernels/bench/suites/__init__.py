@@ -20,6 +20,7 @@ from types import ModuleType
 
 SUITES = {
     "gemm": ("pykernels.bench.suites.gemm", "float32 GEMM and linear+relu: square, tall-skinny, BERT FFN, CNN Dense"),
+    "attention": ("pykernels.bench.suites.attention", "fused scaled dot-product attention: BERT, 1k-4k causal, 16k tokens"),
 }
 
 
