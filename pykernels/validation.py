@@ -109,3 +109,10 @@ def finish(target: np.ndarray, out: np.ndarray | None) -> np.ndarray:
     if target is not out:
         np.copyto(out, target)
     return out
+
+
+def broadcastable(shape, target, op: str, name: str) -> None:
+    """ValueError unless an array of ``shape`` broadcasts to ``target`` (NumPy's rules)."""
+    shape, target = tuple(shape), tuple(target)
+    if len(shape) > len(target) or any(s not in (1, t) for s, t in zip(shape[::-1], target[::-1])):
+        raise ValueError(f"{op}: {name} of shape {shape} does not broadcast to {target}")

@@ -67,6 +67,31 @@ PK_API int pk_lstm_layer_f32(int64_t steps, int64_t batch, int64_t input, int64_
  * and out n x dim contiguous. An id out of range is an argument error. */
 PK_API int pk_embedding_f32(const int64_t* ids, int64_t n, const float* table, int64_t rows, int64_t dim,
                             float* out);
+/* ---- attention ---------------------------------------------------------------------
+ * O = softmax(scale * Q K^T + mask) V, fused flash attention (no Nq x Nk buffer).
+ * q: (batch, heads_q, nq, d), k: (batch, heads_kv, nk, d), v: (batch, heads_kv, nk, dv),
+ * o: (batch, heads_q, nq, dv),
+ * each given by its base pointer and element strides along batch, head and sequence
+ * (unit stride along d / dv); heads_kv divides heads_q (grouped-query attention). mask: NULL
+ * (mask_kind PK_MASK_NONE), uint8 with nonzero = attend (PK_MASK_BOOL) or additive float
+ * (PK_MASK_ADD), element (b, h, i, j) at mask[b*m_sb + h*m_sh + i*m_sq + j*m_sk] (0 strides
+ * broadcast). causal: query i attends keys j <= i. Rows that attend no key are zeros. */
+#define PK_MASK_NONE 0
+#define PK_MASK_BOOL 1
+#define PK_MASK_ADD 2
+
+PK_API int pk_sdpa_f32(int64_t batch, int64_t heads_q, int64_t heads_kv, int64_t nq, int64_t nk, int64_t d, int64_t dv,
+                       const float* q, int64_t q_sb, int64_t q_sh, int64_t q_sn,
+                       const float* k, int64_t k_sb, int64_t k_sh, int64_t k_sn,
+                       const float* v, int64_t v_sb, int64_t v_sh, int64_t v_sn,
+                       float* o, int64_t o_sb, int64_t o_sh, int64_t o_sn,
+                       const void* mask, int mask_kind, int64_t m_sb, int64_t m_sh, int64_t m_sq, int64_t m_sk,
+                       int causal, float scale);
+
+/* y[r, :] = (x[r, :] - mean) / sqrt(var + eps) * gamma + beta over rows x cols contiguous
+ * floats (y may equal x); gamma and beta: cols floats, or NULL for 1 and 0. */
+PK_API int pk_layer_norm_f32(const float* x, float* y, int64_t rows, int64_t cols, const float* gamma,
+                             const float* beta, float eps);
 
 PK_API int pk_get_num_threads(void);
 PK_API int pk_set_num_threads(int n);

@@ -7,6 +7,8 @@ IMPLEMENTATIONS = {
     "softmax": "pykernels.cpu.activations:softmax",
     "lstm_layer": "pykernels.cpu.lstm:lstm_layer",
     "embedding": "pykernels.cpu.embedding:embedding",
+    "sdpa": "pykernels.cpu.attention:sdpa",
+    "layer_norm": "pykernels.cpu.attention:layer_norm",
 }
 
 

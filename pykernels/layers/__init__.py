@@ -11,6 +11,8 @@
 New layers subclass ``Layer`` (see ``pykernels.layers.base`` for the contract).
 """
 from pykernels.layers import initializers
+from pykernels.layers.attention import (LayerNormalization, MultiHeadAttention, PositionEmbedding,
+                                        SinusoidalPositionEmbedding)
 from pykernels.layers.base import InputSpec, Layer, deserialize, serialize
 from pykernels.layers.core import Activation, Flatten
 from pykernels.layers.dense import Dense
@@ -19,6 +21,9 @@ from pykernels.layers.functional import Input, Model
 from pykernels.layers.merge import Concatenate
 from pykernels.layers.recurrent import LSTM, Bidirectional, LSTMCell
 from pykernels.layers.sequential import Sequential
+from pykernels.layers.transformer import TransformerEncoder, TransformerEncoderLayer
 
-__all__ = ["Activation", "Bidirectional", "Concatenate", "Dense", "Embedding", "Flatten", "Input", "InputSpec", "LSTM",
-           "LSTMCell", "Layer", "Model", "Sequential", "deserialize", "initializers", "serialize"]
+__all__ = ["Activation", "Bidirectional", "Concatenate", "Dense", "Embedding", "Flatten", "Input", "InputSpec",
+           "LSTM", "LSTMCell", "Layer", "LayerNormalization", "Model", "MultiHeadAttention", "PositionEmbedding",
+           "Sequential", "SinusoidalPositionEmbedding", "TransformerEncoder", "TransformerEncoderLayer",
+           "deserialize", "initializers", "serialize"]

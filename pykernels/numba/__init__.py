@@ -12,6 +12,8 @@ IMPLEMENTATIONS = {
     "softmax": "pykernels.numba.activations:softmax",
     "lstm_layer": "pykernels.numba.lstm:lstm_layer",
     "embedding": "pykernels.numba.embedding:embedding",
+    "sdpa": "pykernels.numba.attention:sdpa",
+    "layer_norm": "pykernels.numba.attention:layer_norm",
 }
 
 

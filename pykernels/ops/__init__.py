@@ -4,9 +4,10 @@ Every op takes ``backend="auto"`` (the fastest available) or a backend's name, a
 ``out=`` for a preallocated result.
 """
 from pykernels.ops.activations import activation, gelu, relu, sigmoid, softmax, tanh
+from pykernels.ops.attention import layer_norm, sdpa
 from pykernels.ops.embedding import embedding
 from pykernels.ops.gemm import linear, matmul
 from pykernels.ops.lstm import lstm, lstm_cell, lstm_weights_from_keras, lstm_weights_from_onnx
 
-__all__ = ["activation", "embedding", "gelu", "linear", "lstm", "lstm_cell", "lstm_weights_from_keras",
-           "lstm_weights_from_onnx", "matmul", "relu", "sigmoid", "softmax", "tanh"]
+__all__ = ["activation", "embedding", "gelu", "layer_norm", "linear", "lstm", "lstm_cell", "lstm_weights_from_keras",
+           "lstm_weights_from_onnx", "matmul", "relu", "sdpa", "sigmoid", "softmax", "tanh"]

@@ -12,6 +12,8 @@ IMPLEMENTATIONS = {
     "softmax": "pykernels.reference.backend:softmax",
     "lstm_layer": "pykernels.reference.backend:lstm_layer",
     "embedding": "pykernels.reference.backend:embedding",
+    "sdpa": "pykernels.reference.backend:sdpa",
+    "layer_norm": "pykernels.reference.backend:layer_norm",
 }
 
 

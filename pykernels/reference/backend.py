@@ -1,7 +1,8 @@
 """The reference as a registry backend: float64 results written into float32 outputs."""
 import numpy as np
 
-from pykernels.reference import activations, embedding as _embedding, gemm as _gemm, lstm as _lstm
+from pykernels.reference import activations, attention as _attention, embedding as _embedding, gemm as _gemm
+from pykernels.reference import lstm as _lstm
 
 
 def gemm(a, b, out, bias=None, bias_axis=None, activation="none", accumulate=False):
@@ -22,3 +23,9 @@ def lstm_layer(x, w_ih, w_hh, bias, w_hr, h0, c0, lengths, reverse, y, h_n, c_n)
 
 def embedding(ids, table, out):
     out[...] = _embedding.embedding(ids, table)
+def sdpa(q, k, v, out, mask, is_causal, scale):
+    out[...] = _attention.sdpa(q, k, v, mask, is_causal, scale)
+
+
+def layer_norm(x, out, gamma, beta, eps):
+    out[...] = _attention.layer_norm(x, gamma, beta, eps)

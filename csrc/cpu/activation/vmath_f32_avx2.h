@@ -1,4 +1,5 @@
-// Vector exp, sigmoid and tanh on 8 floats (AVX2 + FMA), for *_avx2.cc files only.
+// Vector exp, exp2, sigmoid and tanh on 8 floats (AVX2 + FMA), for *_avx2.cc files only
+// (activations, softmax, the fused LSTM gates, flash attention).
 //
 // Accuracy is a few ulp everywhere, relative as well as absolute: exp is a degree-6
 // polynomial after exact range reduction by ln 2 (split in two constants); tanh uses an
@@ -7,8 +8,8 @@
 //
 // The functions are `static inline`: every including translation unit gets its own
 // copy with internal linkage, so the linker can never hand an AVX2 body to portable
-// code (the rule of csrc/README.md), and callers such as the fused LSTM gates inline
-// them into their register-resident loops.
+// code (the rule of csrc/README.md), and callers such as the fused LSTM gates and the
+// attention kernel inline them into their register-resident loops.
 #pragma once
 
 #include <immintrin.h>
@@ -62,6 +63,29 @@ static inline __m256 tanh_avx2(__m256 x) {
   const __m256 t = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, one)));
   const __m256 large = _mm256_or_ps(t, _mm256_and_ps(sign, x));
   return _mm256_blendv_ps(large, small, _mm256_cmp_ps(ax, _mm256_set1_ps(0.625f), _CMP_LT_OQ));
+}
+
+// 2^x for x <= 127 (softmax scores minus a row max, in log2 units), ~1 ulp: n = round(x)
+// by the 1.5 * 2^23 shifter (its low mantissa bits are n), 2^(x - n) by a degree-6 fit on
+// [-1/2, 1/2], times 2^n built in the exponent field. x <= -127 (and -inf) gives exactly
+// 0, because 2^-127 has a zero exponent field: masked keys weigh nothing. NaN stays NaN.
+// 12 operations and no blends: the exp of the flash-attention inner loop.
+static inline __m256 exp2_softmax_avx2(__m256 x) {
+  const __m256 shifter = _mm256_set1_ps(12582912.0f);  // 1.5 * 2^23
+  const __m256 xc = _mm256_max_ps(_mm256_set1_ps(-127.0f), x);
+  const __m256 t = _mm256_add_ps(xc, shifter);
+  const __m256 r = _mm256_sub_ps(xc, _mm256_sub_ps(t, shifter));
+  __m256 p = _mm256_set1_ps(1.5337577497e-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3399859890e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(9.6185198054e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.5503290147e-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(2.4022646248e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(6.9314718246e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+  // t's bits are 0x4B400000 + n; the shift drops all but their low 9 bits, so adding
+  // 127 and shifting left by 23 leaves the biased exponent of 2^n (valid for n <= 128).
+  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
 }
 
 }  // namespace pk

@@ -21,6 +21,7 @@ from types import ModuleType
 SUITES = {
     "gemm": ("pykernels.bench.suites.gemm", "float32 GEMM and linear+relu: square, tall-skinny, BERT FFN, CNN Dense"),
     "lstm": ("pykernels.bench.suites.lstm", "LSTM layer over a sequence: classic LSTM(50), batch-1 latency, T=100/200 encoders"),
+    "attention": ("pykernels.bench.suites.attention", "fused scaled dot-product attention: BERT, 1k-4k causal, 16k tokens"),
 }
 
 
