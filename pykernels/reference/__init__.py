@@ -10,6 +10,10 @@ IMPLEMENTATIONS = {
     "gemm": "pykernels.reference.backend:gemm",
     "activation": "pykernels.reference.backend:activation",
     "softmax": "pykernels.reference.backend:softmax",
+    "conv2d": "pykernels.reference.backend:conv2d",
+    "max_pool2d": "pykernels.reference.backend:max_pool2d",
+    "avg_pool2d": "pykernels.reference.backend:avg_pool2d",
+    "global_avg_pool2d": "pykernels.reference.backend:global_avg_pool2d",
 }
 
 
