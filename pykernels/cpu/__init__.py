@@ -5,6 +5,10 @@ IMPLEMENTATIONS = {
     "gemm": "pykernels.cpu.gemm:gemm",
     "activation": "pykernels.cpu.activations:activation",
     "softmax": "pykernels.cpu.activations:softmax",
+    "conv2d": "pykernels.cpu.conv:conv2d",
+    "max_pool2d": "pykernels.cpu.conv:max_pool2d",
+    "avg_pool2d": "pykernels.cpu.conv:avg_pool2d",
+    "global_avg_pool2d": "pykernels.cpu.conv:global_avg_pool2d",
 }
 
 

@@ -1,0 +1,120 @@
+// Depthwise 3x3 convolution (dilation 1, multiplier 1, stride 1 or 2), one NHWC output
+// row, AVX2 + FMA.
+//
+// Tile: 4 output pixels x 8 channels. For each block of 8 channels the 9 filter taps
+// stay in registers while the row is swept 4 pixels at a time: 4 independent
+// accumulators (36 FMAs per tile, chains interleaved to hide the FMA latency), and with
+// stride 1 the 4 pixels share their input columns, so each kernel row costs 6 loads for
+// 12 FMAs. Pixels whose window crosses the padding, and the last channels when C is not
+// a multiple of 8, take a per-pixel path with bounds checks and masked loads; padding
+// taps are skipped, never multiplied (0 * inf would be NaN).
+#include <immintrin.h>
+
+#include "cpu/conv/depthwise.h"
+
+namespace pk {
+namespace {
+
+__m256i tail_mask(int64_t count) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// One output pixel's channels [c, c + 8) (masked), every tap checked against the image.
+void pixel(const DepthwiseProblem& p, const float* image, int64_t oh, int64_t ow, int64_t c, __m256i mask,
+           float* out) {
+  __m256 acc = p.bias ? _mm256_maskload_ps(p.bias + c, mask) : _mm256_setzero_ps();
+  for (int64_t kh = 0; kh < 3; ++kh) {
+    const int64_t ih = oh * p.stride_h - p.pad_top + kh;
+    if (ih < 0 || ih >= p.in_h) continue;
+    for (int64_t kw = 0; kw < 3; ++kw) {
+      const int64_t iw = ow * p.stride_w - p.pad_left + kw;
+      if (iw < 0 || iw >= p.in_w) continue;
+      const __m256 x = _mm256_maskload_ps(image + (ih * p.in_w + iw) * p.channels + c, mask);
+      acc = _mm256_fmadd_ps(x, _mm256_maskload_ps(p.w + (kh * 3 + kw) * p.channels + c, mask), acc);
+    }
+  }
+  _mm256_maskstore_ps(out + ow * p.channels + c, mask, acc);
+}
+
+// Pixels [ow0, ow1) of channels [c, c + 8) whose windows lie inside the image; rows[kh]
+// points at input row kh of the window, column 0, channel c.
+template <int S>
+void interior(const DepthwiseProblem& p, const float* const rows[3], int64_t c, int64_t ow0, int64_t ow1,
+              float* out) {
+  const int64_t ch = p.channels;
+  __m256 w[9];
+  for (int t = 0; t < 9; ++t) w[t] = _mm256_loadu_ps(p.w + t * ch + c);
+  const __m256 b = p.bias ? _mm256_loadu_ps(p.bias + c) : _mm256_setzero_ps();
+  int64_t ow = ow0;
+  for (; ow + 4 <= ow1; ow += 4) {
+    __m256 a0 = b, a1 = b, a2 = b, a3 = b;
+    for (int kh = 0; kh < 3; ++kh) {
+      const float* r = rows[kh] + (ow * S - p.pad_left) * ch;
+      const __m256 wa = w[3 * kh], wb = w[3 * kh + 1], wc = w[3 * kh + 2];
+      // input column j * S + kw feeds pixel j, tap kw
+      __m256 x[3 * S + 3];
+      for (int col = 0; col < 3 * S + 3; ++col) x[col] = _mm256_loadu_ps(r + col * ch);
+      a0 = _mm256_fmadd_ps(x[0], wa, a0);
+      a1 = _mm256_fmadd_ps(x[S], wa, a1);
+      a2 = _mm256_fmadd_ps(x[2 * S], wa, a2);
+      a3 = _mm256_fmadd_ps(x[3 * S], wa, a3);
+      a0 = _mm256_fmadd_ps(x[1], wb, a0);
+      a1 = _mm256_fmadd_ps(x[S + 1], wb, a1);
+      a2 = _mm256_fmadd_ps(x[2 * S + 1], wb, a2);
+      a3 = _mm256_fmadd_ps(x[3 * S + 1], wb, a3);
+      a0 = _mm256_fmadd_ps(x[2], wc, a0);
+      a1 = _mm256_fmadd_ps(x[S + 2], wc, a1);
+      a2 = _mm256_fmadd_ps(x[2 * S + 2], wc, a2);
+      a3 = _mm256_fmadd_ps(x[3 * S + 2], wc, a3);
+    }
+    float* o = out + ow * ch + c;
+    _mm256_storeu_ps(o, a0);
+    _mm256_storeu_ps(o + ch, a1);
+    _mm256_storeu_ps(o + 2 * ch, a2);
+    _mm256_storeu_ps(o + 3 * ch, a3);
+  }
+  for (; ow < ow1; ++ow) {
+    __m256 a = b;
+    for (int kh = 0; kh < 3; ++kh) {
+      const float* r = rows[kh] + (ow * S - p.pad_left) * ch;
+      for (int kw = 0; kw < 3; ++kw) a = _mm256_fmadd_ps(_mm256_loadu_ps(r + kw * ch), w[3 * kh + kw], a);
+    }
+    _mm256_storeu_ps(out + ow * ch + c, a);
+  }
+}
+
+}  // namespace
+
+void depthwise_row_3x3_f32_nhwc_avx2(const DepthwiseProblem& p, int64_t n, int64_t oh) {
+  const int64_t ch = p.channels;
+  const float* image = p.x + n * p.in_h * p.in_w * ch;
+  float* out = p.y + (n * p.out_h + oh) * p.out_w * ch;
+  const int64_t ih0 = oh * p.stride_h - p.pad_top;
+  const bool rows_inside = ih0 >= 0 && ih0 + 2 < p.in_h;
+  // Pixels whose three columns are inside the image: ow * S - pad_left in [0, in_w - 3].
+  const int64_t s = p.stride_w;
+  int64_t lo = (p.pad_left + s - 1) / s;
+  int64_t hi = p.in_w - 3 + p.pad_left >= 0 ? (p.in_w - 3 + p.pad_left) / s + 1 : 0;
+  hi = hi < p.out_w ? hi : p.out_w;
+  lo = lo < hi ? lo : hi;
+  const __m256i all = _mm256_set1_epi32(-1);
+  for (int64_t c = 0; c < ch; c += 8) {
+    const bool full = c + 8 <= ch;
+    const __m256i mask = full ? all : tail_mask(ch - c);
+    if (!rows_inside || !full) {
+      for (int64_t ow = 0; ow < p.out_w; ++ow) pixel(p, image, oh, ow, c, mask, out);
+      continue;
+    }
+    const float* rows[3];
+    for (int kh = 0; kh < 3; ++kh) rows[kh] = image + (ih0 + kh) * p.in_w * ch + c;
+    for (int64_t ow = 0; ow < lo; ++ow) pixel(p, image, oh, ow, c, mask, out);
+    if (s == 1) {
+      interior<1>(p, rows, c, lo, hi, out);
+    } else {
+      interior<2>(p, rows, c, lo, hi, out);
+    }
+    for (int64_t ow = hi; ow < p.out_w; ++ow) pixel(p, image, oh, ow, c, mask, out);
+  }
+}
+
+}  // namespace pk
