@@ -1,11 +1,11 @@
 // Depthwise 3x3 convolution (dilation 1, multiplier 1, stride 1 or 2), one NHWC output
 // row, AVX2 + FMA.
 //
-// Tile: 4 output pixels x 8 channels. For each block of 8 channels the 9 filter taps
-// stay in registers while the row is swept 4 pixels at a time: 4 independent
-// accumulators (36 FMAs per tile, chains interleaved to hide the FMA latency), and with
-// stride 1 the 4 pixels share their input columns, so each kernel row costs 6 loads for
-// 12 FMAs. Pixels whose window crosses the padding, and the last channels when C is not
+// Tile: 4 output pixels x 8 channels, 4 independent accumulators (36 FMAs per tile,
+// chains interleaved to hide the FMA latency); with stride 1 the 4 pixels share their
+// input columns, so each kernel row costs 6 input loads and 3 tap loads for 12 FMAs.
+// A tile of pixels runs through all its channel blocks before the next, so the input is
+// read pixel after pixel (whole cache lines) and the taps stay in L1. Pixels whose window crosses the padding, and the last channels when C is not
 // a multiple of 8, take a per-pixel path with bounds checks and masked loads; padding
 // taps are skipped, never multiplied (0 * inf would be NaN).
 #include <immintrin.h>
@@ -36,50 +36,57 @@ void pixel(const DepthwiseProblem& p, const float* image, int64_t oh, int64_t ow
   _mm256_maskstore_ps(out + ow * p.channels + c, mask, acc);
 }
 
-// Pixels [ow0, ow1) of channels [c, c + 8) whose windows lie inside the image; rows[kh]
-// points at input row kh of the window, column 0, channel c.
+// Pixels [ow0, ow1), channels [0, c_end) (a multiple of 8), whose windows lie inside the
+// image; rows[kh] points at input row kh of the window, column 0. Pixel tiles outside,
+// channel blocks inside: the tile's input columns are read as whole pixels (all their
+// channels, cache line after cache line) and the taps come from L1.
 template <int S>
-void interior(const DepthwiseProblem& p, const float* const rows[3], int64_t c, int64_t ow0, int64_t ow1,
+void interior(const DepthwiseProblem& p, const float* const rows[3], int64_t c_end, int64_t ow0, int64_t ow1,
               float* out) {
   const int64_t ch = p.channels;
-  __m256 w[9];
-  for (int t = 0; t < 9; ++t) w[t] = _mm256_loadu_ps(p.w + t * ch + c);
-  const __m256 b = p.bias ? _mm256_loadu_ps(p.bias + c) : _mm256_setzero_ps();
   int64_t ow = ow0;
   for (; ow + 4 <= ow1; ow += 4) {
-    __m256 a0 = b, a1 = b, a2 = b, a3 = b;
-    for (int kh = 0; kh < 3; ++kh) {
-      const float* r = rows[kh] + (ow * S - p.pad_left) * ch;
-      const __m256 wa = w[3 * kh], wb = w[3 * kh + 1], wc = w[3 * kh + 2];
-      // input column j * S + kw feeds pixel j, tap kw
-      __m256 x[3 * S + 3];
-      for (int col = 0; col < 3 * S + 3; ++col) x[col] = _mm256_loadu_ps(r + col * ch);
-      a0 = _mm256_fmadd_ps(x[0], wa, a0);
-      a1 = _mm256_fmadd_ps(x[S], wa, a1);
-      a2 = _mm256_fmadd_ps(x[2 * S], wa, a2);
-      a3 = _mm256_fmadd_ps(x[3 * S], wa, a3);
-      a0 = _mm256_fmadd_ps(x[1], wb, a0);
-      a1 = _mm256_fmadd_ps(x[S + 1], wb, a1);
-      a2 = _mm256_fmadd_ps(x[2 * S + 1], wb, a2);
-      a3 = _mm256_fmadd_ps(x[3 * S + 1], wb, a3);
-      a0 = _mm256_fmadd_ps(x[2], wc, a0);
-      a1 = _mm256_fmadd_ps(x[S + 2], wc, a1);
-      a2 = _mm256_fmadd_ps(x[2 * S + 2], wc, a2);
-      a3 = _mm256_fmadd_ps(x[3 * S + 2], wc, a3);
+    for (int64_t c = 0; c < c_end; c += 8) {
+      const __m256 b = p.bias ? _mm256_loadu_ps(p.bias + c) : _mm256_setzero_ps();
+      __m256 a0 = b, a1 = b, a2 = b, a3 = b;
+      for (int kh = 0; kh < 3; ++kh) {
+        const float* r = rows[kh] + (ow * S - p.pad_left) * ch + c;
+        const float* w = p.w + 3 * kh * ch + c;
+        const __m256 wa = _mm256_loadu_ps(w), wb = _mm256_loadu_ps(w + ch), wc = _mm256_loadu_ps(w + 2 * ch);
+        // input column j * S + kw feeds pixel j, tap kw
+        __m256 x[3 * S + 3];
+        for (int col = 0; col < 3 * S + 3; ++col) x[col] = _mm256_loadu_ps(r + col * ch);
+        a0 = _mm256_fmadd_ps(x[0], wa, a0);
+        a1 = _mm256_fmadd_ps(x[S], wa, a1);
+        a2 = _mm256_fmadd_ps(x[2 * S], wa, a2);
+        a3 = _mm256_fmadd_ps(x[3 * S], wa, a3);
+        a0 = _mm256_fmadd_ps(x[1], wb, a0);
+        a1 = _mm256_fmadd_ps(x[S + 1], wb, a1);
+        a2 = _mm256_fmadd_ps(x[2 * S + 1], wb, a2);
+        a3 = _mm256_fmadd_ps(x[3 * S + 1], wb, a3);
+        a0 = _mm256_fmadd_ps(x[2], wc, a0);
+        a1 = _mm256_fmadd_ps(x[S + 2], wc, a1);
+        a2 = _mm256_fmadd_ps(x[2 * S + 2], wc, a2);
+        a3 = _mm256_fmadd_ps(x[3 * S + 2], wc, a3);
+      }
+      float* o = out + ow * ch + c;
+      _mm256_storeu_ps(o, a0);
+      _mm256_storeu_ps(o + ch, a1);
+      _mm256_storeu_ps(o + 2 * ch, a2);
+      _mm256_storeu_ps(o + 3 * ch, a3);
     }
-    float* o = out + ow * ch + c;
-    _mm256_storeu_ps(o, a0);
-    _mm256_storeu_ps(o + ch, a1);
-    _mm256_storeu_ps(o + 2 * ch, a2);
-    _mm256_storeu_ps(o + 3 * ch, a3);
   }
   for (; ow < ow1; ++ow) {
-    __m256 a = b;
-    for (int kh = 0; kh < 3; ++kh) {
-      const float* r = rows[kh] + (ow * S - p.pad_left) * ch;
-      for (int kw = 0; kw < 3; ++kw) a = _mm256_fmadd_ps(_mm256_loadu_ps(r + kw * ch), w[3 * kh + kw], a);
+    for (int64_t c = 0; c < c_end; c += 8) {
+      __m256 a = p.bias ? _mm256_loadu_ps(p.bias + c) : _mm256_setzero_ps();
+      for (int kh = 0; kh < 3; ++kh) {
+        const float* r = rows[kh] + (ow * S - p.pad_left) * ch + c;
+        for (int kw = 0; kw < 3; ++kw) {
+          a = _mm256_fmadd_ps(_mm256_loadu_ps(r + kw * ch), _mm256_loadu_ps(p.w + (3 * kh + kw) * ch + c), a);
+        }
+      }
+      _mm256_storeu_ps(out + ow * ch + c, a);
     }
-    _mm256_storeu_ps(out + ow * ch + c, a);
   }
 }
 
@@ -98,22 +105,23 @@ void depthwise_row_3x3_f32_nhwc_avx2(const DepthwiseProblem& p, int64_t n, int64
   hi = hi < p.out_w ? hi : p.out_w;
   lo = lo < hi ? lo : hi;
   const __m256i all = _mm256_set1_epi32(-1);
-  for (int64_t c = 0; c < ch; c += 8) {
-    const bool full = c + 8 <= ch;
-    const __m256i mask = full ? all : tail_mask(ch - c);
-    if (!rows_inside || !full) {
-      for (int64_t ow = 0; ow < p.out_w; ++ow) pixel(p, image, oh, ow, c, mask, out);
-      continue;
-    }
+  const int64_t c_full = rows_inside ? ch / 8 * 8 : 0;  // channels the fast path covers
+  if (c_full > 0) {
     const float* rows[3];
-    for (int kh = 0; kh < 3; ++kh) rows[kh] = image + (ih0 + kh) * p.in_w * ch + c;
-    for (int64_t ow = 0; ow < lo; ++ow) pixel(p, image, oh, ow, c, mask, out);
-    if (s == 1) {
-      interior<1>(p, rows, c, lo, hi, out);
-    } else {
-      interior<2>(p, rows, c, lo, hi, out);
+    for (int kh = 0; kh < 3; ++kh) rows[kh] = image + (ih0 + kh) * p.in_w * ch;
+    for (int64_t c = 0; c < c_full; c += 8) {
+      for (int64_t ow = 0; ow < lo; ++ow) pixel(p, image, oh, ow, c, all, out);
+      for (int64_t ow = hi; ow < p.out_w; ++ow) pixel(p, image, oh, ow, c, all, out);
     }
-    for (int64_t ow = hi; ow < p.out_w; ++ow) pixel(p, image, oh, ow, c, mask, out);
+    if (s == 1) {
+      interior<1>(p, rows, c_full, lo, hi, out);
+    } else {
+      interior<2>(p, rows, c_full, lo, hi, out);
+    }
+  }
+  for (int64_t c = c_full; c < ch; c += 8) {
+    const __m256i mask = c + 8 <= ch ? all : tail_mask(ch - c);
+    for (int64_t ow = 0; ow < p.out_w; ++ow) pixel(p, image, oh, ow, c, mask, out);
   }
 }
 

@@ -15,7 +15,28 @@ struct Im2colSource {
   int64_t c0, cg;
 };
 
-// The PackAPanel for ctx = const Im2colSource*.
+// Where row i of A starts reading: its image (at channel c0) and the window's top-left pixel.
+struct Im2colRow {
+  const float* image;
+  int64_t ih0, iw0;
+};
+
+// A run of row entries [k, k + len): contiguous floats at src, or zeros when src is null.
+struct Im2colRun {
+  const float* src;
+  int64_t len;
+};
+
+Im2colRow im2col_row(const Im2colSource& s, int64_t i);
+
+// The longest run of row `r` starting at column k (and ending by `end`).
+Im2colRun im2col_run(const Im2colSource& s, const Im2colRow& r, int64_t k, int64_t end);
+
+// The PackAPanel for ctx = const Im2colSource*: picks the ISA variant.
 void pack_im2col_panel(const void* ctx, int64_t i0, int64_t rows, int64_t p0, int64_t kb, int mr, float* dst);
+
+// mr = 6 panels with AVX2: 8-column blocks of the 6 rows transposed in registers.
+void pack_im2col_panel6_f32_avx2(const Im2colSource& s, int64_t i0, int64_t rows, int64_t p0, int64_t kb,
+                                 float* dst);
 
 }  // namespace pk
