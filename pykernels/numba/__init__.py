@@ -10,6 +10,10 @@ IMPLEMENTATIONS = {
     "gemm": "pykernels.numba.gemm:gemm",
     "activation": "pykernels.numba.activations:activation",
     "softmax": "pykernels.numba.activations:softmax",
+    "conv2d": "pykernels.numba.conv:conv2d",
+    "max_pool2d": "pykernels.numba.conv:max_pool2d",
+    "avg_pool2d": "pykernels.numba.conv:avg_pool2d",
+    "global_avg_pool2d": "pykernels.numba.conv:global_avg_pool2d",
 }
 
 

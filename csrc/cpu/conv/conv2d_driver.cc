@@ -2,7 +2,9 @@
 // layout that path reads, and threads it.
 //
 // Implicit GEMM, per group: C (pixels x filters, the NHWC output itself, row stride
-// out_c) = A (pixels x taps, im2col_pack.cc) . B (taps x filters). B is read in place
+// out_c) = A (pixels x taps, im2col_pack.cc) . B (taps x filters). A 1x1 stride-1
+// layer's A is the image itself (pixels x channels); it still goes through the im2col
+// packer, whose runs are then whole pixels, because that packer transposes in registers. B is read in place
 // when the weights' strides already make it a matrix (an HWIO kernel, as Keras stores
 // it, viewed as OIHW; or any 1x1 kernel), else repacked to HWIO once per call. Bias and
 // activation run in the GEMM epilogue while each tile is in L1.
@@ -18,11 +20,14 @@
 #include "cpu/conv/depthwise.h"
 #include "cpu/conv/im2col_pack.h"
 #include "cpu/gemm/sgemm.h"
+#include "cpu/gemm/sgemm_config.h"
 
 namespace pk {
 namespace {
 
 enum { kO = 0, kI = 1, kH = 2, kW = 3 };
+constexpr int64_t kChunkFloats = 64 * 1024;  // output floats per GEMM chunk (256 KiB, half of L2)
+constexpr int64_t kMinChunk = 288;             // pixels: enough 6-row panels for every thread
 
 float w_at(const Conv2dProblem& p, int64_t o, int64_t i, int64_t kh, int64_t kw) {
   return p.w[o * p.w_strides[kO] + i * p.w_strides[kI] + kh * p.w_strides[kH] + kw * p.w_strides[kW]];
@@ -54,22 +59,23 @@ void conv2d_implicit_gemm(const Conv2dProblem& p) {
     }
     b = packed, b_rs = d.out_c, b_cs = 1, group_step = og;
   }
-  const bool pointwise = d.kernel_h == 1 && d.kernel_w == 1 && d.stride_h == 1 && d.stride_w == 1 &&
-                         d.pad_top == 0 && d.pad_bottom == 0 && d.pad_left == 0 && d.pad_right == 0;
+  // The GEMM revisits its C tile once per k block; when K spans several blocks and C
+  // would not stay in L2, the pixels run in chunks whose output (~256 KiB) does.
+  const int64_t m = d.batch * p.out_h * p.out_w;
+  int64_t chunk = m;
+  if (taps > sgemm_config().kc && m * og > kChunkFloats) chunk = std::max<int64_t>(kChunkFloats / og, kMinChunk);
   for (int64_t g = 0; g < d.groups; ++g) {
-    const Im2colSource source{&p, g * cg, cg};
-    SgemmArgs args;
-    args.m = d.batch * p.out_h * p.out_w, args.n = og, args.k = taps;
-    if (pointwise) {  // A is the image itself: pixels x channels
-      args.a = p.x + g * cg, args.a_rs = d.in_c, args.a_cs = 1;
-    } else {
+    for (int64_t row0 = 0; row0 < m; row0 += chunk) {
+      const Im2colSource source{&p, row0, g * cg, cg};
+      SgemmArgs args;
+      args.m = std::min(chunk, m - row0), args.n = og, args.k = taps;
       args.pack_a = pack_im2col_panel, args.pack_a_ctx = &source;
+      args.b = b + g * group_step, args.b_rs = b_rs, args.b_cs = b_cs;
+      args.c = p.y + row0 * d.out_c + g * og, args.c_rs = d.out_c;
+      if (p.bias) args.bias = p.bias + g * og, args.bias_mode = BiasMode::PerCol;
+      args.activation = p.activation;
+      sgemm(args);
     }
-    args.b = b + g * group_step, args.b_rs = b_rs, args.b_cs = b_cs;
-    args.c = p.y + g * og, args.c_rs = d.out_c;
-    if (p.bias) args.bias = p.bias + g * og, args.bias_mode = BiasMode::PerCol;
-    args.activation = p.activation;
-    sgemm(args);
   }
 }
 

@@ -16,6 +16,7 @@ Im2colRow im2col_row(const Im2colSource& s, int64_t i) {
   const Conv2dProblem& p = *s.problem;
   const pk_conv2d_desc& d = p.d;
   const int64_t pixels = p.out_h * p.out_w;
+  i += s.row0;
   const int64_t n = i / pixels, oh = (i % pixels) / p.out_w, ow = i % p.out_w;
   return {p.x + n * d.in_h * d.in_w * d.in_c + s.c0, oh * d.stride_h - d.pad_top, ow * d.stride_w - d.pad_left};
 }

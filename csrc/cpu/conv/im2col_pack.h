@@ -8,11 +8,12 @@
 
 namespace pk {
 
-// A(i, p) for output pixel i = (n, oh, ow) and tap p = (kh, kw, c) of group channels
-// [c0, c0 + cg): x[n, oh * stride_h - pad_top + kh * dilation_h, ..., c0 + c], 0 in the padding.
+// A(i, p) for output pixel row0 + i = (n, oh, ow) and tap p = (kh, kw, c) of group
+// channels [c0, c0 + cg): x[n, oh * stride_h - pad_top + kh * dilation_h, ..., c0 + c],
+// 0 in the padding.
 struct Im2colSource {
   const Conv2dProblem* problem;
-  int64_t c0, cg;
+  int64_t row0, c0, cg;
 };
 
 // Where row i of A starts reading: its image (at channel c0) and the window's top-left pixel.
