@@ -12,9 +12,12 @@ New layers subclass ``Layer`` (see ``pykernels.layers.base`` for the contract).
 """
 from pykernels.layers import initializers
 from pykernels.layers.base import InputSpec, Layer, deserialize, serialize
+from pykernels.layers.conv import (AveragePooling2D, Conv2D, DepthwiseConv2D, GlobalAveragePooling2D,
+                                   MaxPooling2D)
 from pykernels.layers.core import Activation, Flatten
 from pykernels.layers.dense import Dense
 from pykernels.layers.sequential import Sequential
 
 __all__ = ["Activation", "Dense", "Flatten", "InputSpec", "Layer", "Sequential", "deserialize", "initializers",
            "serialize"]
+__all__ += ["AveragePooling2D", "Conv2D", "DepthwiseConv2D", "GlobalAveragePooling2D", "MaxPooling2D"]
