@@ -1,74 +1,9 @@
-"""GEMM on pytest-benchmark: the "gemm" suite of ``pykernels.bench``, one benchmark per
-(case, implementation, thread count), grouped per case and thread count.
-
-``extra_info`` holds GFLOP/s and % of the measured FMA peak from this benchmark's median,
-and ``speedup_vs_<baseline>``: the baseline's median time, measured by the harness on the
-same inputs in this process, over this benchmark's median.
+"""GEMM on pytest-benchmark: the "gemm" suite of ``pykernels.bench`` (see pykernels.bench.pytest_suite).
 
     pytest benchmarks/bench_gemm.py --benchmark-only -k 1024
     pytest benchmarks/bench_gemm.py --benchmark-only --bench-quick --bench-threads 1
 """
-import dataclasses
-
-import pytest
-
-from pykernels.bench import export, machine, runner, timing
-from pykernels.bench.baselines import limit_threads
+from pykernels.bench.pytest_suite import bind
 from pykernels.bench.suites import gemm
 
-_current = {}  # the case being benchmarked: its Prepared, and its baselines' medians per thread count
-
-
-def pytest_generate_tests(metafunc):
-    config = metafunc.config
-    threads = machine.thread_counts(config.getoption("bench_threads"))
-    params = [pytest.param(case, name, t, id=export.benchmark_id(case.id, name, t))
-              for case in gemm.cases(config.getoption("bench_quick"))
-              for t in threads
-              for name, _ in gemm.contenders()]
-    metafunc.parametrize("case,name,threads", params)
-
-
-def _prepared(case):
-    if _current.get("case") != case:
-        _current.clear()
-        _current.update(case=case, prepared=gemm.prepare(case), baselines={})
-    return _current["prepared"]
-
-
-def _baseline_medians(prepared, threads):
-    medians = _current["baselines"]
-    if threads not in medians:
-        only = dataclasses.replace(prepared, contenders=tuple(c for c in prepared.contenders if c.baseline))
-        run = runner.SuiteRun(gemm.NAME, gemm.SHAPE, [threads])
-        medians[threads] = {m.name: m.timing.median for m in runner.measure(only, threads, timing.QUICK, run)}
-    return medians[threads]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _peaks(request):
-    """Measure the FMA peaks before any kernel runs (machine.fma_peak keeps them)."""
-    for threads in machine.thread_counts(request.config.getoption("bench_threads")):
-        machine.fma_peak(threads)
-
-
-def test_gemm(benchmark, case, name, threads):
-    prepared = _prepared(case)
-    contender = prepared.contender(name)
-    with limit_threads(threads):
-        try:
-            runner.ready(prepared, contender)
-        except ImportError as e:
-            pytest.skip(f"{name}: {type(e).__name__}: {e}")
-    if benchmark.disabled:  # --benchmark-disable: run once, the check above is the test
-        benchmark(contender.run)
-        return
-    baseline_medians = _baseline_medians(prepared, threads)
-    benchmark.group = export.group(gemm.NAME, case.id, threads)
-    with limit_threads(threads):
-        timing.settle()
-        benchmark(contender.run)
-    result = timing.Timing(tuple(benchmark.stats.stats.data), benchmark.stats.iterations)
-    speedup = {b: median / result.median for b, median in baseline_medians.items() if b != name}
-    measured = runner.Measurement(case, name, contender.baseline, threads, result, machine.fma_peak(threads), speedup)
-    benchmark.extra_info.update(export.extra_info(measured))
+pytest_generate_tests, _peaks, test_gemm = bind(gemm)

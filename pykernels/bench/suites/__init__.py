@@ -20,6 +20,8 @@ from types import ModuleType
 
 SUITES = {
     "gemm": ("pykernels.bench.suites.gemm", "float32 GEMM and linear+relu: square, tall-skinny, BERT FFN, CNN Dense"),
+    "conv": ("pykernels.bench.suites.conv", "conv2d: classic CNN layer, every ResNet-50 conv (batch 1, 8), "
+                                            "MobileNetV2 depthwise"),
 }
 
 
