@@ -3,7 +3,9 @@
 On a shared or noisy machine, separate timing blocks drift; here every repetition runs
 each contender once, back to back on the same inputs (rotating the order), and the
 figure per case is the median over repetitions of the per-repetition ratio. Per group,
-the geometric mean of those medians.
+the geometric mean of those medians. With one thread the clock is the process's CPU
+time (``--clock cpu``, the default there), so time slices lost to other processes on a
+shared machine count for nobody; thread scaling needs wall time.
 
     python benchmarks/conv_ratios.py                          # 1 thread, every group
     python benchmarks/conv_ratios.py --groups resnet50-b1 --reps 15
@@ -27,26 +29,23 @@ from pykernels.bench.suites import conv
 SAMPLE_SECONDS = 4e-3  # each timed sample repeats the call to last about this long
 
 
-def _calls_per_sample(fn) -> int:
-    start = time.perf_counter()
-    fn()
-    return max(1, round(SAMPLE_SECONDS / max(time.perf_counter() - start, 1e-7)))
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
 
-def _sample(fn, calls: int) -> float:
-    start = time.perf_counter()
+def _sample(fn, calls: int, clock) -> float:
+    start = clock()
     for _ in range(calls):
         fn()
-    return (time.perf_counter() - start) / calls
+    return (clock() - start) / calls
 
 
-def interleaved(fns: dict, reps: int) -> dict[str, list[float]]:
+def interleaved(fns: dict, reps: int, clock=time.perf_counter) -> dict[str, list[float]]:
     """Seconds per call of every function, one sample each per repetition, order rotating."""
-    calls = {name: _calls_per_sample(fn) for name, fn in fns.items()}
+    calls = {name: max(1, round(SAMPLE_SECONDS / max(_sample(fn, 1, clock), 1e-7))) for name, fn in fns.items()}
     names, times = list(fns), {name: [] for name in fns}
     for rep in range(reps):
         for name in names[rep % len(names):] + names[:rep % len(names)]:
-            times[name].append(_sample(fns[name], calls[name]))
+            times[name].append(_sample(fns[name], calls[name], clock))
     return times
 
 
@@ -59,16 +58,17 @@ def geomean(values) -> float:
     return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
 
 
-def compare(cases, threads: int, reps: int) -> None:
+def compare(cases, threads: int, reps: int, clock: str) -> None:
     peak = machine.fma_peak(threads)
-    print(f"{threads} thread(s), FMA peak {peak:.0f} GFLOP/s, median of {reps} interleaved ratios per case")
+    print(f"{threads} thread(s), {clock} time, FMA peak {peak:.0f} GFLOP/s, median of {reps} interleaved ratios "
+          "per case")
     by_group: dict[str, dict[str, list[float]]] = {}
     for case in cases:
         prepared = conv.prepare(case)
         with limit_threads(threads):
             for contender in prepared.contenders:
                 runner.ready(prepared, contender)  # warm-up, compile, check
-            times = interleaved({c.name: c.run for c in prepared.contenders}, reps)
+            times = interleaved({c.name: c.run for c in prepared.contenders}, reps, CLOCKS[clock])
         gflops = case.flops / statistics.median(times["cpu"]) / 1e9
         ratios = {name: median_ratio(times, name, "cpu") for name in times if name != "cpu"}
         group = by_group.setdefault(case.group, {})
@@ -110,13 +110,14 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=11)
     parser.add_argument("--quick", action="store_true", help="only the cases marked quick")
     parser.add_argument("--scaling", action="store_true", help="cpu backend on 1 vs 2 threads")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), help="default: cpu with one thread, else wall")
     args = parser.parse_args()
     groups = set(filter(None, args.groups.split(",")))
     cases = [c for c in conv.cases(args.quick) if not groups or c.group in groups]
     if args.scaling:
         scaling(cases, args.reps)
     else:
-        compare(cases, args.threads, args.reps)
+        compare(cases, args.threads, args.reps, args.clock or ("cpu" if args.threads == 1 else "wall"))
 
 
 if __name__ == "__main__":
