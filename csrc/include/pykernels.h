@@ -92,6 +92,38 @@ PK_API int pk_sdpa_f32(int64_t batch, int64_t heads_q, int64_t heads_kv, int64_t
  * floats (y may equal x); gamma and beta: cols floats, or NULL for 1 and 0. */
 PK_API int pk_layer_norm_f32(const float* x, float* y, int64_t rows, int64_t cols, const float* gamma,
                              const float* beta, float eps);
+/* ---- Convolution and pooling (NHWC float32) ----
+ * Images are NHWC: pixel (n, h, w) channel c at x[((n * in_h + h) * in_w + w) * channels + c].
+ * Padding is explicit per side; pykernels.geometry turns "same" and friends into it. */
+typedef struct {
+  int64_t batch, in_h, in_w, in_c;   /* input image */
+  int64_t out_c, kernel_h, kernel_w; /* weights: out_c x (in_c / groups) x kernel_h x kernel_w */
+  int64_t stride_h, stride_w, dilation_h, dilation_w;
+  int64_t pad_top, pad_bottom, pad_left, pad_right;
+  int64_t groups;
+} pk_conv2d_desc;
+
+/* y = act(conv2d(x, w) + bias), y NHWC (batch, out_h, out_w, out_c) contiguous, with
+ * out_h = (in_h + pad_top + pad_bottom - dilation_h * (kernel_h - 1) - 1) / stride_h + 1 (same for w).
+ * w is OIHW with element strides w_strides[4] (o, i, h, w): an HWIO (Keras) array viewed as
+ * OIHW is read in place. bias: out_c values or NULL. groups = in_c is a depthwise convolution. */
+PK_API int pk_conv2d_f32_nhwc(const pk_conv2d_desc* desc, const float* x, const float* w,
+                              const int64_t* w_strides, const float* bias, int activation, float* y);
+
+typedef struct {
+  int64_t batch, in_h, in_w, channels;
+  int64_t kernel_h, kernel_w, stride_h, stride_w;
+  int64_t pad_top, pad_bottom, pad_left, pad_right;
+  int64_t out_h, out_w; /* given: ceil_mode decides them */
+} pk_pool2d_desc;
+
+/* y (batch, out_h, out_w, channels) = the max of each window; padding never wins, NaN propagates. */
+PK_API int pk_max_pool2d_f32_nhwc(const pk_pool2d_desc* desc, const float* x, float* y);
+/* y = the mean of each window; the divisor counts taps inside the input, plus those in the
+ * padding when count_include_pad (never taps past the padded input). */
+PK_API int pk_avg_pool2d_f32_nhwc(const pk_pool2d_desc* desc, const float* x, float* y, int count_include_pad);
+/* y[n, c] = the mean of x[n, :, c] over `pixels` pixels (x: batch x pixels x channels). */
+PK_API int pk_global_avg_pool2d_f32_nhwc(const float* x, float* y, int64_t batch, int64_t pixels, int64_t channels);
 
 PK_API int pk_get_num_threads(void);
 PK_API int pk_set_num_threads(int n);

@@ -9,6 +9,10 @@ IMPLEMENTATIONS = {
     "embedding": "pykernels.cpu.embedding:embedding",
     "sdpa": "pykernels.cpu.attention:sdpa",
     "layer_norm": "pykernels.cpu.attention:layer_norm",
+    "conv2d": "pykernels.cpu.conv:conv2d",
+    "max_pool2d": "pykernels.cpu.conv:max_pool2d",
+    "avg_pool2d": "pykernels.cpu.conv:avg_pool2d",
+    "global_avg_pool2d": "pykernels.cpu.conv:global_avg_pool2d",
 }
 
 

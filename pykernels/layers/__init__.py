@@ -14,6 +14,8 @@ from pykernels.layers import initializers
 from pykernels.layers.attention import (LayerNormalization, MultiHeadAttention, PositionEmbedding,
                                         SinusoidalPositionEmbedding)
 from pykernels.layers.base import InputSpec, Layer, deserialize, serialize
+from pykernels.layers.conv import (AveragePooling2D, Conv2D, DepthwiseConv2D, GlobalAveragePooling2D,
+                                   MaxPooling2D)
 from pykernels.layers.core import Activation, Flatten
 from pykernels.layers.dense import Dense
 from pykernels.layers.embedding import Embedding
@@ -23,7 +25,8 @@ from pykernels.layers.recurrent import LSTM, Bidirectional, LSTMCell
 from pykernels.layers.sequential import Sequential
 from pykernels.layers.transformer import TransformerEncoder, TransformerEncoderLayer
 
-__all__ = ["Activation", "Bidirectional", "Concatenate", "Dense", "Embedding", "Flatten", "Input", "InputSpec",
-           "LSTM", "LSTMCell", "Layer", "LayerNormalization", "Model", "MultiHeadAttention", "PositionEmbedding",
-           "Sequential", "SinusoidalPositionEmbedding", "TransformerEncoder", "TransformerEncoderLayer",
-           "deserialize", "initializers", "serialize"]
+__all__ = ["Activation", "AveragePooling2D", "Bidirectional", "Concatenate", "Conv2D", "Dense", "DepthwiseConv2D",
+           "Embedding", "Flatten", "GlobalAveragePooling2D", "Input", "InputSpec", "LSTM", "LSTMCell", "Layer",
+           "LayerNormalization", "MaxPooling2D", "Model", "MultiHeadAttention", "PositionEmbedding", "Sequential",
+           "SinusoidalPositionEmbedding", "TransformerEncoder", "TransformerEncoderLayer", "deserialize",
+           "initializers", "serialize"]

@@ -14,6 +14,10 @@ IMPLEMENTATIONS = {
     "embedding": "pykernels.numba.embedding:embedding",
     "sdpa": "pykernels.numba.attention:sdpa",
     "layer_norm": "pykernels.numba.attention:layer_norm",
+    "conv2d": "pykernels.numba.conv:conv2d",
+    "max_pool2d": "pykernels.numba.conv:max_pool2d",
+    "avg_pool2d": "pykernels.numba.conv:avg_pool2d",
+    "global_avg_pool2d": "pykernels.numba.conv:global_avg_pool2d",
 }
 
 

@@ -5,9 +5,12 @@ Every op takes ``backend="auto"`` (the fastest available) or a backend's name, a
 """
 from pykernels.ops.activations import activation, gelu, relu, sigmoid, softmax, tanh
 from pykernels.ops.attention import layer_norm, sdpa
+from pykernels.ops.conv import (avg_pool2d, conv2d, global_avg_pool2d, max_pool2d, oihw_from_hwio,
+                                oihw_from_keras_depthwise)
 from pykernels.ops.embedding import embedding
 from pykernels.ops.gemm import linear, matmul
 from pykernels.ops.lstm import lstm, lstm_cell, lstm_weights_from_keras, lstm_weights_from_onnx
 
-__all__ = ["activation", "embedding", "gelu", "layer_norm", "linear", "lstm", "lstm_cell", "lstm_weights_from_keras",
-           "lstm_weights_from_onnx", "matmul", "relu", "sdpa", "sigmoid", "softmax", "tanh"]
+__all__ = ["activation", "avg_pool2d", "conv2d", "embedding", "gelu", "global_avg_pool2d", "layer_norm", "linear",
+           "lstm", "lstm_cell", "lstm_weights_from_keras", "lstm_weights_from_onnx", "matmul", "max_pool2d",
+           "oihw_from_hwio", "oihw_from_keras_depthwise", "relu", "sdpa", "sigmoid", "softmax", "tanh"]

@@ -14,6 +14,10 @@ IMPLEMENTATIONS = {
     "embedding": "pykernels.reference.backend:embedding",
     "sdpa": "pykernels.reference.backend:sdpa",
     "layer_norm": "pykernels.reference.backend:layer_norm",
+    "conv2d": "pykernels.reference.backend:conv2d",
+    "max_pool2d": "pykernels.reference.backend:max_pool2d",
+    "avg_pool2d": "pykernels.reference.backend:avg_pool2d",
+    "global_avg_pool2d": "pykernels.reference.backend:global_avg_pool2d",
 }
 
 

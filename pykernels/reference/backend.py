@@ -1,8 +1,8 @@
 """The reference as a registry backend: float64 results written into float32 outputs."""
 import numpy as np
 
-from pykernels.reference import activations, attention as _attention, embedding as _embedding, gemm as _gemm
-from pykernels.reference import lstm as _lstm
+from pykernels.reference import activations, attention as _attention, conv as _conv, embedding as _embedding
+from pykernels.reference import gemm as _gemm, lstm as _lstm
 
 
 def gemm(a, b, out, bias=None, bias_axis=None, activation="none", accumulate=False):
@@ -29,3 +29,19 @@ def sdpa(q, k, v, out, mask, is_causal, scale):
 
 def layer_norm(x, out, gamma, beta, eps):
     out[...] = _attention.layer_norm(x, gamma, beta, eps)
+
+
+def conv2d(x, out, w, bias, stride, padding, dilation, groups, activation):
+    out[...] = _conv.conv2d(x, w, bias, stride, padding, dilation, groups, activation)
+
+
+def max_pool2d(x, out, kernel, stride, padding, ceil_mode):
+    out[...] = _conv.max_pool2d(x, kernel, stride, padding, ceil_mode)
+
+
+def avg_pool2d(x, out, kernel, stride, padding, ceil_mode, count_include_pad):
+    out[...] = _conv.avg_pool2d(x, kernel, stride, padding, ceil_mode, count_include_pad)
+
+
+def global_avg_pool2d(x, out):
+    out[...] = _conv.global_avg_pool2d(x)

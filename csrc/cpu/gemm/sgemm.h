@@ -13,6 +13,12 @@ namespace pk {
 // Values are part of the C ABI (include/pykernels.h: PK_BIAS_*).
 enum class BiasMode : int { None = 0, PerRow = 1, PerCol = 2 };
 
+// Packs rows [i0, i0 + rows) x columns [p0, p0 + kb) of an implicit A into the micro-panel
+// layout dst[p * mr + i] (zero for rows <= i < mr), as pack_a_panel does for a strided A.
+// Lets a caller feed the GEMM from data that is not a strided matrix (implicit-GEMM
+// convolution reads the image with im2col indexing); ctx is the caller's description.
+using PackAPanel = void (*)(const void* ctx, int64_t i0, int64_t rows, int64_t p0, int64_t kb, int mr, float* dst);
+
 struct SgemmArgs {
   int64_t m = 0, n = 0, k = 0;
   const float* a = nullptr;  // m x k, element (i, p) at a[i * a_rs + p * a_cs]
@@ -25,6 +31,8 @@ struct SgemmArgs {
   BiasMode bias_mode = BiasMode::None;
   Activation activation = Activation::None;
   bool accumulate = false;  // C += A.B instead of C = A.B
+  PackAPanel pack_a = nullptr;  // when set, A is read only through pack_a(pack_a_ctx, ...)
+  const void* pack_a_ctx = nullptr;
 };
 
 // Runs on get_num_threads() OpenMP threads. Assumes valid arguments (capi checks them).

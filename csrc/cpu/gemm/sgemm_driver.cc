@@ -78,7 +78,12 @@ void pack_a_block(const SgemmArgs& g, const SgemmConfig& cfg, int64_t i0, int64_
 #pragma omp for schedule(static)
   for (int64_t ip = 0; ip < panels; ++ip) {
     const int64_t rows = std::min<int64_t>(cfg.mr, mb - ip * cfg.mr);
-    pack_a_panel(g, i0 + ip * cfg.mr, rows, kblk.p0, kblk.kb, cfg.mr, dst + ip * cfg.mr * kblk.kb);
+    float* panel = dst + ip * cfg.mr * kblk.kb;
+    if (g.pack_a) {
+      g.pack_a(g.pack_a_ctx, i0 + ip * cfg.mr, rows, kblk.p0, kblk.kb, cfg.mr, panel);
+    } else {
+      pack_a_panel(g, i0 + ip * cfg.mr, rows, kblk.p0, kblk.kb, cfg.mr, panel);
+    }
   }
 }
 
@@ -123,10 +128,10 @@ void sgemm_blocked(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
   }
 }
 
-// M <= skinny_m with B row-major or transposed: no packing, B streamed once in its own
-// layout (sgemm_skinny_*.cc); threads split the columns.
+// M <= skinny_m with a strided A and B row-major or transposed: no packing, B streamed
+// once in its own layout (sgemm_skinny_*.cc); threads split the columns.
 bool skinny_applies(const SgemmArgs& g, const SgemmConfig& cfg) {
-  return g.m <= cfg.skinny_m && (g.b_cs == 1 || g.b_rs == 1);
+  return g.m <= cfg.skinny_m && !g.pack_a && (g.b_cs == 1 || g.b_rs == 1);
 }
 
 void sgemm_skinny(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {

@@ -22,6 +22,8 @@ SUITES = {
     "gemm": ("pykernels.bench.suites.gemm", "float32 GEMM and linear+relu: square, tall-skinny, BERT FFN, CNN Dense"),
     "lstm": ("pykernels.bench.suites.lstm", "LSTM layer over a sequence: classic LSTM(50), batch-1 latency, T=100/200 encoders"),
     "attention": ("pykernels.bench.suites.attention", "fused scaled dot-product attention: BERT, 1k-4k causal, 16k tokens"),
+    "conv": ("pykernels.bench.suites.conv", "conv2d: classic CNN layer, every ResNet-50 conv (batch 1, 8), "
+                                            "MobileNetV2 depthwise"),
 }
 
 
