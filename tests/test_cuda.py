@@ -188,3 +188,23 @@ def test_host_arrays_rejected():
         gemm(a, a, np.empty((2, 2), np.float32))
     with pytest.raises(TypeError, match="host array"):
         gemm(torch.ones(2, 2), torch.ones(2, 2), torch.empty(2, 2))
+
+
+@pytestmark_gpu
+@pytest.mark.parametrize("m, k, n, density", [(1, 1, 1, 1.0), (37, 300, 129, 0.1), (9, 64, 256, 0.0),
+                                              (513, 1024, 300, 0.02)])
+def test_spmm_csr(m, k, n, density):
+    from pykernels.cuda.sparse import spmm_csr
+    rng = np.random.default_rng(m)
+    dense = rng.uniform(-1, 1, (m, k)) * (rng.random((m, k)) < density)
+    dense = dense.astype(np.float32)
+    rows, cols = np.nonzero(dense)
+    indptr = np.searchsorted(rows, np.arange(m + 1)).astype(np.int32)
+    b = rng.uniform(-1, 1, (k, n)).astype(np.float32)
+    bias = rng.uniform(-1, 1, n).astype(np.float32)
+    out = torch.full((m, n), float("nan"), device="cuda")
+    spmm_csr(to_device(indptr), to_device(cols.astype(np.int32)), to_device(dense[rows, cols]), to_device(b), out,
+             to_device(bias), "sigmoid")
+    torch.cuda.synchronize()
+    assert_close(to_host(out), ref.gemm(dense, b, bias, 1, "sigmoid"),
+                 ref.gemm(dense, b, bias, 1, "sigmoid", dtype=np.float32))

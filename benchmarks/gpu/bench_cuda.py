@@ -1,4 +1,4 @@
-"""CUDA kernels against PyTorch's (cuBLAS / cuBLASLt) on the same inputs, in one process.
+"""CUDA kernels against PyTorch's (cuBLAS / cuBLASLt / cuSPARSE) on the same inputs, in one process.
 
 Each case times ours and the baseline alternately with CUDA events (warm-up first), and
 reports the median of the per-repetition ratios baseline_time / our_time (> 1: we are
@@ -10,6 +10,7 @@ Needs a GPU, PyTorch with CUDA and pykernels built with PYKERNELS_CUDA=on.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 
@@ -72,6 +73,22 @@ def gemm_cases(quick: bool):
                    compare(lambda: gemm_int8(a8, w8.T, o32), lambda: torch._int_mm(a8, w8.T), flops))
 
 
+def spmm_cases(quick: bool):
+    """CSR SpMM at 90% sparsity against cuBLAS dense fp32 (the issue's bar: 2x) and cuSPARSE."""
+    from pykernels.cuda.sparse import spmm_csr
+    for m, k, n in [(4096, 4096, 4096)] if quick else [(4096, 4096, 4096), (4096, 4096, 512), (11008, 4096, 128)]:
+        dense = torch.randn(m, k, device="cuda") * (torch.rand(m, k, device="cuda") < 0.1)
+        csr = dense.to_sparse_csr()
+        indptr, indices = csr.crow_indices().int(), csr.col_indices().int()
+        b, out = torch.randn(k, n, device="cuda"), torch.empty(m, n, device="cuda")
+        flops = 2.0 * csr.values().numel() * n
+        torch.backends.cuda.matmul.allow_tf32 = False
+        yield ("spmm csr f32 90% vs dense", (m, n, k), "cuBLAS fp32 dense",
+               compare(lambda: spmm_csr(indptr, indices, csr.values(), b, out), lambda: torch.mm(dense, b), flops))
+        yield ("spmm csr f32 90%", (m, n, k), "cuSPARSE torch.sparse.mm",
+               compare(lambda: spmm_csr(indptr, indices, csr.values(), b, out), lambda: torch.sparse.mm(csr, b), flops))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--json", default="bench_cuda.json")
@@ -85,7 +102,7 @@ def main() -> None:
     print(f"# {props.name}, torch {torch.__version__}")
     print(f"{'case':28} {'shape (m,n,k)':22} {'baseline':24} {'ours ms':>9} {'base ms':>9} {'ours TF':>8} "
           f"{'base TF':>8} {'ratio':>6}")
-    for name, shape, baseline, r in gemm_cases(args.quick):
+    for name, shape, baseline, r in itertools.chain(gemm_cases(args.quick), spmm_cases(args.quick)):
         rows.append({"case": name, "shape": shape, "baseline": baseline, **r})
         print(f"{name:28} {str(shape):22} {baseline:24} {r['ours_ms']:9.3f} {r['baseline_ms']:9.3f} "
               f"{r['ours_tflops']:8.1f} {r['baseline_tflops']:8.1f} {r['speedup']:6.2f}", flush=True)
