@@ -1,8 +1,11 @@
-"""Build glue: configure and build pykernels._C with CMake, install it into the package.
+"""Build glue: configure and build pykernels._C (and _C_cuda) with CMake, install them into the package.
 
-Sources are listed nowhere here; CMakeLists.txt owns the build.
+Sources are listed nowhere here; CMakeLists.txt owns the build. PYKERNELS_CUDA=auto|on|off
+(default auto) decides whether the CUDA extension pykernels._C_cuda is built: auto builds
+it when nvcc is found, on fails without nvcc, off never builds it.
 """
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +34,10 @@ class CMakeBuild(build_ext):
             f"-DPython_EXECUTABLE={sys.executable}",
             f"-Dpybind11_DIR={pybind11.get_cmake_dir()}",
         ]
+        cuda = os.environ.get("PYKERNELS_CUDA", "auto").lower()
+        if cuda not in ("auto", "on", "off"):
+            raise SystemExit(f"PYKERNELS_CUDA must be auto, on or off, got {cuda!r}")
+        configure.append(f"-DPYKERNELS_CUDA={cuda}")
         configure += os.environ.get("PYKERNELS_CMAKE_ARGS", "").split()
         try:
             import ninja  # noqa: F401
@@ -40,6 +47,18 @@ class CMakeBuild(build_ext):
         subprocess.run(configure, cwd=build_dir, check=True)
         jobs = str(os.cpu_count() or 2)
         subprocess.run(["cmake", "--build", ".", "--config", config, "-j", jobs], cwd=build_dir, check=True)
+
+    def copy_extensions_to_source(self) -> None:
+        """--inplace copies only the declared extension (_C): also bring the optional
+        _C_cuda and the record of why it was (not) built, dropping a stale _C_cuda."""
+        super().copy_extensions_to_source()
+        built_dir = Path(self.build_lib) / "pykernels"
+        package_dir = Path(self.get_finalized_command("build_py").get_package_dir("pykernels"))
+        for stale in package_dir.glob("_C_cuda*.so"):
+            stale.unlink()
+        for built in [*built_dir.glob("_C_cuda*.so"), built_dir / "_cuda_build.json"]:
+            if built.exists():
+                shutil.copy2(built, package_dir / built.name)
 
 
 setup(ext_modules=[CMakeExtension("pykernels._C")], cmdclass={"build_ext": CMakeBuild})

@@ -5,7 +5,14 @@ Each backend is a package whose ``__init__`` (cheap to import) declares:
 - ``PRIORITY``: higher wins under ``backend="auto"``;
 - ``probe()``: ``None`` when usable here, else the reason it is not;
 - ``IMPLEMENTATIONS``: ``{op: "module:function"}``, loaded on first use, so that
-  ``import pykernels`` never imports Numba.
+  ``import pykernels`` never imports Numba;
+- ``DEVICE`` (optional, default ``"host"``): where the backend's operands live. GPU
+  backends declare ``"cuda"``: they take device arrays (pykernels.cuda.arrays).
+
+``backend="auto"`` chooses among the backends of the inputs' device only: ops on host
+(NumPy) arrays resolve with ``device="host"`` and never get a GPU backend, ops on device
+arrays resolve with ``device="cuda"``. A backend named explicitly is used as asked; a GPU
+kernel given host arrays raises a TypeError that says how to move them.
 
 Adding a backend is adding its package to ``BACKEND_PACKAGES``; adding an op to a
 backend is adding an entry to its ``IMPLEMENTATIONS``. Callers never change.
@@ -23,7 +30,10 @@ BACKEND_PACKAGES = {
     "cpu": "pykernels.cpu",
     "numba": "pykernels.numba",
     "reference": "pykernels.reference",
+    "cuda": "pykernels.cuda",
+    "numba-cuda": "pykernels.numba_cuda",
 }
+HOST = "host"
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,7 @@ class BackendInfo:
     reason: str  # why it is unavailable ("" when available)
     priority: int
     ops: tuple[str, ...]
+    device: str = HOST  # where its operands live: "host" or "cuda"
 
 
 @lru_cache(maxsize=None)
@@ -40,7 +51,7 @@ def _backend(name: str) -> BackendInfo:
     package = importlib.import_module(BACKEND_PACKAGES[name])
     reason = package.probe()
     return BackendInfo(name, reason is None, reason or "", package.PRIORITY,
-                       tuple(sorted(package.IMPLEMENTATIONS)))
+                       tuple(sorted(package.IMPLEMENTATIONS)), getattr(package, "DEVICE", HOST))
 
 
 def backends() -> list[BackendInfo]:
@@ -49,9 +60,9 @@ def backends() -> list[BackendInfo]:
 
 
 @lru_cache(maxsize=None)
-def backend_names(op: str) -> tuple[str, ...]:
-    """The available backends implementing ``op``, best first."""
-    return tuple(b.name for b in backends() if b.available and op in b.ops)
+def backend_names(op: str, device: str = HOST) -> tuple[str, ...]:
+    """The available backends implementing ``op`` on ``device`` arrays, best first."""
+    return tuple(b.name for b in backends() if b.available and op in b.ops and b.device == device)
 
 
 @lru_cache(maxsize=None)
@@ -61,26 +72,29 @@ def _load(op: str, backend: str) -> Callable:
     return getattr(importlib.import_module(module), function)
 
 
-def resolve(op: str, backend: str = "auto") -> Callable:
-    """The implementation of ``op`` on ``backend`` ("auto": the best available), traced
-    while tracing is on (``PYKERNELS_VERBOSE=1`` or the profiler)."""
-    name = _backend_name(op, backend)
+def resolve(op: str, backend: str = "auto", device: str = HOST) -> Callable:
+    """The implementation of ``op`` on ``backend`` ("auto": the best available for
+    ``device`` arrays), traced while tracing is on (``PYKERNELS_VERBOSE=1`` or the profiler)."""
+    name = _backend_name(op, backend, device)
     kernel = _load(op, name)
     return trace.traced(op, name, kernel) if trace.active() else kernel
 
 
-def _backend_name(op: str, backend: str) -> str:
+def _backend_name(op: str, backend: str, device: str = HOST) -> str:
     """The backend that runs ``op`` when ``backend`` is asked for; errors name the choices."""
     if not isinstance(backend, str):
         raise TypeError(f"{op}: backend must be a str, got {type(backend).__name__}")
-    candidates = backend_names(op)
+    candidates = backend_names(op, device)
     if backend == "auto":
-        return candidates[0]  # the reference backend implements every op
+        if not candidates:  # on the host the reference implements every op
+            unavailable = [f"{b.name}: {b.reason}" for b in backends() if b.device == device and not b.available]
+            raise ValueError(f"{op}: no backend for {device} arrays is available here ({'; '.join(unavailable)})")
+        return candidates[0]
     if backend not in BACKEND_PACKAGES:
         raise ValueError(f"{op}: unknown backend {backend!r}; expected 'auto' or one of {sorted(BACKEND_PACKAGES)}")
     info = _backend(backend)
     if not info.available:
         raise ValueError(f"{op}: backend {backend!r} is not available here: {info.reason}")
     if op not in info.ops:
-        raise ValueError(f"{op}: backend {backend!r} does not implement it; available: {list(candidates)}")
+        raise ValueError(f"{op}: backend {backend!r} does not implement it; available: {list(backend_names(op))}")
     return backend

@@ -1,8 +1,16 @@
 """Shared fixtures: every registered backend, seeded random inputs."""
+import os
+
 import numpy as np
 import pytest
 
+from pykernels.cuda.driver import gpu_status
 from pykernels.registry import backend_names
+
+# Without a GPU the numba-cuda kernels run on Numba's CUDA simulator (tests/test_cuda_sim.py);
+# set before anything imports numba.cuda.
+if not gpu_status()[0]:
+    os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
 
 
 def backends_of(op):

@@ -14,11 +14,17 @@ from __future__ import annotations
 import numpy as np
 
 from pykernels import validation
+from pykernels.cuda.arrays import is_device_array
 from pykernels.registry import resolve
 
 
 def matmul(a: np.ndarray, b: np.ndarray, *, out: np.ndarray | None = None, backend: str = "auto") -> np.ndarray:
-    """``a @ b`` in float32 with NumPy's matmul semantics (1-D operands, broadcast batches)."""
+    """``a @ b`` in float32 with NumPy's matmul semantics (1-D operands, broadcast batches).
+
+    Device arrays (CuPy, PyTorch CUDA, Numba) go to the GPU backends (pykernels.ops.device)."""
+    if is_device_array(a) or is_device_array(b):
+        from pykernels.ops import device
+        return device.matmul(a, b, out=out, backend=backend)
     a = validation.float32_array(a, "matmul", "a", min_ndim=1)
     b = validation.float32_array(b, "matmul", "b", min_ndim=1)
     a2 = a[np.newaxis, :] if a.ndim == 1 else a
@@ -51,8 +57,12 @@ def linear(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None = None, activat
     """``act(x @ w.T + bias)`` with ``w`` of shape (out_features, in_features) as in PyTorch.
 
     ``x`` has shape (..., in_features); the activation is fused into the GEMM epilogue
-    (softmax runs over the last axis right after it).
+    (softmax runs over the last axis right after it). Device arrays go to the GPU
+    backends (pykernels.ops.device).
     """
+    if is_device_array(x):
+        from pykernels.ops import device
+        return device.linear(x, w, bias, activation, out=out, backend=backend)
     x = validation.float32_array(x, "linear", "x", min_ndim=1)
     w = validation.float32_array(w, "linear", "w", ndim=2)
     activation = validation.activation_name(activation, "linear")

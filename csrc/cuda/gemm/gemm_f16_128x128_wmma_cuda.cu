@@ -1,0 +1,11 @@
+// f16 GEMM on tensor cores (gemm_wmma_128x128.cuh): f16 in and out, f32 accumulation.
+#include "cuda/gemm/gemm_wmma_128x128.cuh"
+
+namespace pk::cuda {
+
+void gemm_f16_wmma(const GemmArgs& args, cudaStream_t stream) {
+  using C = wmma_gemm::Config<__half, __half, float, __half, __half, 16, 3>;
+  wmma_gemm::launch<C>(args, false, stream);
+}
+
+}  // namespace pk::cuda

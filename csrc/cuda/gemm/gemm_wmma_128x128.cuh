@@ -1,0 +1,235 @@
+// Tensor-core GEMM (WMMA, sm_80+), instantiated once per input type by
+// gemm_{f16,bf16,tf32,s8s32}_128x128_wmma_cuda.cu:
+//   c = epilogue(a @ b), accumulated in float32 (int32 for int8).
+//
+// Tile: a block of 256 threads computes a 128 x 128 tile of C; its 8 warps (2 x 4) each
+// own 64 x 32 = 4 x 2 accumulator fragments of 16 x 16. K advances 64 bytes per stage
+// (32 f16/bf16, 16 tf32, 64 int8) through a STAGES-deep cp.async pipeline, so the loads
+// of the next tiles overlap the tensor-core math on this one.
+//
+// Shared-memory layouts (pitches in bytes, all fragment pointers 32-byte aligned as WMMA
+// requires, and 8 consecutive rows land on distinct banks for the fragment loads):
+//   K-major tile (A always; B when its k stride is 1, e.g. b = w.T; int8 B always):
+//     GROUPS blocks of FK columns; inside a block, row r at r * 48 bytes.
+//   N-major tile (B when its n stride is 1): row k at k * (BN * size + 16) bytes.
+// Loads: 16-byte cp.async when the operand's contiguous stride matches the tile's and
+// the chunk lies inside the matrix; else element by element with zero fill (edges,
+// odd strides, transposed or negative-stride views), so any strides are correct.
+// Epilogue: each warp spills one fragment at a time to shared memory (fragment element
+// order is opaque) and its 32 lanes finish 8 elements each.
+#pragma once
+
+#include <mma.h>
+
+#include <type_traits>
+
+#include "cuda/common/async_copy.cuh"
+#include "cuda/common/epilogue.cuh"
+#include "cuda/gemm/gemm.h"
+
+namespace pk::cuda::wmma_gemm {
+
+namespace wmma = nvcuda::wmma;
+
+constexpr int BM = 128, BN = 128, THREADS = 256;
+constexpr int WARPS_M = 2, WARPS_N = 4;
+constexpr int WM = BM / WARPS_M, WN = BN / WARPS_N;  // 64 x 32 per warp
+constexpr int FRAG = 16;                              // fragment rows and columns
+constexpr int FM = WM / FRAG, FN = WN / FRAG;          // 4 x 2 fragments per warp
+constexpr int KBYTES = 64;                            // bytes of K per pipeline stage
+constexpr int KMAJOR_PITCH = 48;                      // bytes per row inside a K-major group
+
+// In: element type in memory; Frag: WMMA operand type (precision::tf32 for float in);
+// Acc: accumulator; Out: output element; Bias: bias element; FK: fragment K.
+template <typename In_, typename Frag_, typename Acc_, typename Out_, typename Bias_, int FK_, int STAGES_>
+struct Config {
+  using In = In_;
+  using Frag = Frag_;
+  using Acc = Acc_;
+  using Out = Out_;
+  using Bias = Bias_;
+  static constexpr int FK = FK_;
+  static constexpr int STAGES = STAGES_;
+  static constexpr int E = 16 / sizeof(In);              // elements per 16-byte chunk
+  static constexpr int BK = KBYTES / sizeof(In);         // K per stage
+  static constexpr int LDK = KMAJOR_PITCH / sizeof(In);  // K-major row pitch, elements
+  static constexpr int LDN = BN + 16 / sizeof(In);       // N-major row pitch, elements
+  static constexpr int KMAJOR_TILE = (BK / FK) * BM * LDK;
+  static constexpr int NMAJOR_TILE = BK * LDN;
+  static_assert(FK * sizeof(In) <= KMAJOR_PITCH && BK % FK == 0 && FK % E == 0, "tile shape");
+};
+
+// Stage a 128 x BK tile stored K-major in shared memory. g points at (row 0, k 0) of the
+// tile's rows; element (r, k) is g[r * rs + k * cs]; rows >= rows_left and k >= K are zero.
+template <class C>
+__device__ __forceinline__ void load_kmajor(typename C::In* tile, const typename C::In* g, int64_t rs, int64_t cs,
+                                            int64_t rows_left, int64_t k0, int64_t K, bool vec) {
+  using In = typename C::In;
+  constexpr int CHUNKS_PER_ROW = C::BK / C::E;
+  const In zero = from_float<In>(0.f);
+  for (int c = threadIdx.x; c < BM * CHUNKS_PER_ROW; c += THREADS) {
+    const int r = c / CHUNKS_PER_ROW, kc = (c % CHUNKS_PER_ROW) * C::E;
+    In* dst = tile + (kc / C::FK) * (BM * C::LDK) + r * C::LDK + kc % C::FK;
+    const int64_t k = k0 + kc;
+    if (vec && r < rows_left && k + C::E <= K) {
+      cp_async_16(dst, g + r * rs + k);
+    } else {
+      for (int e = 0; e < C::E; ++e)
+        dst[e] = (r < rows_left && k + e < K) ? g[r * rs + (k + e) * cs] : zero;
+    }
+  }
+}
+
+// Stage a BK x 128 tile of B stored N-major. g points at (k 0, column 0) of the tile;
+// element (k, n) is g[k * rs + n * cs]; columns >= cols_left and k >= K are zero.
+template <class C>
+__device__ __forceinline__ void load_nmajor(typename C::In* tile, const typename C::In* g, int64_t rs, int64_t cs,
+                                            int64_t cols_left, int64_t k0, int64_t K, bool vec) {
+  using In = typename C::In;
+  constexpr int CHUNKS_PER_ROW = BN / C::E;
+  const In zero = from_float<In>(0.f);
+  for (int c = threadIdx.x; c < C::BK * CHUNKS_PER_ROW; c += THREADS) {
+    const int r = c / CHUNKS_PER_ROW, nc = (c % CHUNKS_PER_ROW) * C::E;
+    In* dst = tile + r * C::LDN + nc;
+    const int64_t k = k0 + r;
+    if (vec && k < K && nc + C::E <= cols_left) {
+      cp_async_16(dst, g + k * rs + nc);
+    } else {
+      for (int e = 0; e < C::E; ++e)
+        dst[e] = (k < K && nc + e < cols_left) ? g[k * rs + (nc + e) * cs] : zero;
+    }
+  }
+}
+
+template <class C, bool B_KMAJOR>
+__global__ void __launch_bounds__(THREADS) gemm_kernel(GemmArgs p, bool vec_a, bool vec_b) {
+  using In = typename C::In;
+  using Acc = typename C::Acc;
+  using Out = typename C::Out;
+  using BLayout = std::conditional_t<B_KMAJOR, wmma::col_major, wmma::row_major>;
+  constexpr int A_TILE = C::KMAJOR_TILE;
+  constexpr int B_TILE = B_KMAJOR ? C::KMAJOR_TILE : C::NMAJOR_TILE;
+  extern __shared__ __align__(128) unsigned char smem_raw[];
+  In* smem = reinterpret_cast<In*>(smem_raw);
+
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int wm = warp / WARPS_N, wn = warp % WARPS_N;
+  const int64_t m0 = static_cast<int64_t>(blockIdx.x) * BM, n0 = static_cast<int64_t>(blockIdx.y) * BN;
+  const In* a = static_cast<const In*>(p.a) + m0 * p.a_rs;
+  const In* b = static_cast<const In*>(p.b) + n0 * p.b_cs;
+  const int64_t ktiles = ceil_div(p.k, C::BK);
+
+  auto load_stage = [&](int stage, int64_t kt) {
+    In* as = smem + stage * (A_TILE + B_TILE);
+    const int64_t k0 = kt * C::BK;
+    load_kmajor<C>(as, a, p.a_rs, p.a_cs, p.m - m0, k0, p.k, vec_a);
+    if constexpr (B_KMAJOR)
+      load_kmajor<C>(as + A_TILE, b, p.b_cs, p.b_rs, p.n - n0, k0, p.k, vec_b);
+    else
+      load_nmajor<C>(as + A_TILE, b, p.b_rs, p.b_cs, p.n - n0, k0, p.k, vec_b);
+  };
+
+  wmma::fragment<wmma::accumulator, FRAG, FRAG, C::FK, Acc> acc[FM][FN];
+#pragma unroll
+  for (int i = 0; i < FM; ++i)
+#pragma unroll
+    for (int j = 0; j < FN; ++j) wmma::fill_fragment(acc[i][j], static_cast<Acc>(0));
+
+  for (int s = 0; s < C::STAGES - 1; ++s) {
+    if (s < ktiles) load_stage(s, s);
+    cp_async_commit();
+  }
+  for (int64_t kt = 0; kt < ktiles; ++kt) {
+    cp_async_wait<C::STAGES - 2>();  // tile kt has landed (this thread's copies) ...
+    __syncthreads();                 // ... everyone's, and stage (kt - 1) is free again
+    const int64_t next = kt + C::STAGES - 1;
+    if (next < ktiles) load_stage(static_cast<int>(next % C::STAGES), next);
+    cp_async_commit();
+
+    const In* as = smem + (kt % C::STAGES) * (A_TILE + B_TILE);
+    const In* bs = as + A_TILE;
+#pragma unroll
+    for (int kk = 0; kk < C::BK; kk += C::FK) {
+      wmma::fragment<wmma::matrix_a, FRAG, FRAG, C::FK, typename C::Frag, wmma::row_major> af[FM];
+      wmma::fragment<wmma::matrix_b, FRAG, FRAG, C::FK, typename C::Frag, BLayout> bf[FN];
+      const In* ag = as + (kk / C::FK) * (BM * C::LDK);
+#pragma unroll
+      for (int i = 0; i < FM; ++i) wmma::load_matrix_sync(af[i], ag + (wm * WM + i * FRAG) * C::LDK, C::LDK);
+#pragma unroll
+      for (int j = 0; j < FN; ++j) {
+        if constexpr (B_KMAJOR)
+          wmma::load_matrix_sync(bf[j], bs + (kk / C::FK) * (BN * C::LDK) + (wn * WN + j * FRAG) * C::LDK, C::LDK);
+        else
+          wmma::load_matrix_sync(bf[j], bs + kk * C::LDN + wn * WN + j * FRAG, C::LDN);
+      }
+      if constexpr (std::is_same_v<typename C::Frag, wmma::precision::tf32>) {
+#pragma unroll
+        for (int i = 0; i < FM; ++i)
+          for (int t = 0; t < af[i].num_elements; ++t) af[i].x[t] = wmma::__float_to_tf32(af[i].x[t]);
+#pragma unroll
+        for (int j = 0; j < FN; ++j)
+          for (int t = 0; t < bf[j].num_elements; ++t) bf[j].x[t] = wmma::__float_to_tf32(bf[j].x[t]);
+      }
+#pragma unroll
+      for (int i = 0; i < FM; ++i)
+#pragma unroll
+        for (int j = 0; j < FN; ++j) wmma::mma_sync(acc[i][j], af[i], bf[j], acc[i][j]);
+    }
+  }
+  cp_async_wait<0>();
+  __syncthreads();  // the pipeline's shared memory becomes the epilogue's scratch
+
+  Acc* scratch = reinterpret_cast<Acc*>(smem_raw) + warp * FRAG * FRAG;
+  Out* c = static_cast<Out*>(p.c);
+  const Epilogue<typename C::Bias> epilogue{static_cast<const typename C::Bias*>(p.bias), p.bias_mode,
+                                            p.row_scale, p.col_scale, p.activation, p.accumulate};
+  const int r = lane / 2, c0 = (lane % 2) * 8;  // each lane finishes 8 elements of a fragment row
+#pragma unroll
+  for (int i = 0; i < FM; ++i) {
+#pragma unroll
+    for (int j = 0; j < FN; ++j) {
+      wmma::store_matrix_sync(scratch, acc[i][j], FRAG, wmma::mem_row_major);
+      __syncwarp();
+      const int64_t gi = m0 + wm * WM + i * FRAG + r;
+      const int64_t gj0 = n0 + wn * WN + j * FRAG + c0;
+      if (gi < p.m) {
+        for (int t = 0; t < 8 && gj0 + t < p.n; ++t) {
+          Out* dst = c + gi * p.c_rs + gj0 + t;
+          const Acc v = scratch[r * FRAG + c0 + t];
+          if constexpr (std::is_same_v<Out, int>) {
+            *dst = p.accumulate ? *dst + v : v;
+          } else {
+            const float old = p.accumulate ? to_float(*dst) : 0.f;
+            *dst = from_float<Out>(epilogue(static_cast<float>(v), gi, gj0 + t, old));
+          }
+        }
+      }
+      __syncwarp();
+    }
+  }
+}
+
+inline bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+
+// Launches the kernel for config C, choosing B's shared-memory layout from its strides.
+template <class C>
+void launch(const GemmArgs& p, bool force_b_kmajor, cudaStream_t stream) {
+  if (p.m == 0 || p.n == 0) return;
+  constexpr int64_t size = sizeof(typename C::In);
+  const bool b_kmajor = force_b_kmajor || (p.b_rs == 1 && p.n > 1) || (p.b_cs != 1 && std::abs(p.b_rs) < std::abs(p.b_cs));
+  const bool vec_a = p.a_cs == 1 && (p.a_rs * size) % 16 == 0 && aligned16(p.a);
+  const bool vec_b = b_kmajor ? (p.b_rs == 1 && (p.b_cs * size) % 16 == 0 && aligned16(p.b))
+                              : (p.b_cs == 1 && (p.b_rs * size) % 16 == 0 && aligned16(p.b));
+  const int64_t grid_n = ceil_div(p.n, BN);
+  if (grid_n > 65535) throw std::invalid_argument("cuda gemm: n is too large (more than 65535 column tiles)");
+  const dim3 grid(static_cast<unsigned>(ceil_div(p.m, BM)), static_cast<unsigned>(grid_n));
+  const size_t tile = C::KMAJOR_TILE + (b_kmajor ? C::KMAJOR_TILE : C::NMAJOR_TILE);
+  const size_t smem = C::STAGES * tile * size;
+  auto kernel = b_kmajor ? gemm_kernel<C, true> : gemm_kernel<C, false>;
+  check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
+        "cuda gemm: shared memory limit");
+  kernel<<<grid, THREADS, smem, stream>>>(p, vec_a, vec_b);
+  check_launch("cuda gemm (wmma)");
+}
+
+}  // namespace pk::cuda::wmma_gemm
