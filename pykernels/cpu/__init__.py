@@ -5,6 +5,11 @@ IMPLEMENTATIONS = {
     "gemm": "pykernels.cpu.gemm:gemm",
     "activation": "pykernels.cpu.activations:activation",
     "softmax": "pykernels.cpu.activations:softmax",
+    "quantize": "pykernels.cpu.int8:quantize",
+    "dequantize": "pykernels.cpu.int8:dequantize",
+    "requantize": "pykernels.cpu.int8:requantize",
+    "minmax": "pykernels.cpu.int8:minmax",
+    "gemm_int8": "pykernels.cpu.int8:gemm_int8",
 }
 
 

@@ -10,6 +10,11 @@ IMPLEMENTATIONS = {
     "gemm": "pykernels.numba.gemm:gemm",
     "activation": "pykernels.numba.activations:activation",
     "softmax": "pykernels.numba.activations:softmax",
+    "quantize": "pykernels.numba.int8:quantize",
+    "dequantize": "pykernels.numba.int8:dequantize",
+    "requantize": "pykernels.numba.int8:requantize",
+    "minmax": "pykernels.numba.int8:minmax",
+    "gemm_int8": "pykernels.numba.int8:gemm_int8",
 }
 
 

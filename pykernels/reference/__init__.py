@@ -10,6 +10,11 @@ IMPLEMENTATIONS = {
     "gemm": "pykernels.reference.backend:gemm",
     "activation": "pykernels.reference.backend:activation",
     "softmax": "pykernels.reference.backend:softmax",
+    "quantize": "pykernels.reference.int8_backend:quantize",
+    "dequantize": "pykernels.reference.int8_backend:dequantize",
+    "requantize": "pykernels.reference.int8_backend:requantize",
+    "minmax": "pykernels.reference.int8_backend:minmax",
+    "gemm_int8": "pykernels.reference.int8_backend:gemm_int8",
 }
 
 
