@@ -10,9 +10,9 @@ Keras-like layers on top::
 
 Layers call ops; ops validate and pick a backend from the registry; backends compute.
 """
-from pykernels import layers, ops
+from pykernels import compress, formats, layers, ops
 from pykernels.registry import backends
 from pykernels.threads import get_num_threads, set_num_threads
 
 __version__ = "0.1.0"
-__all__ = ["backends", "get_num_threads", "layers", "ops", "set_num_threads"]
+__all__ = ["backends", "compress", "formats", "get_num_threads", "layers", "ops", "set_num_threads"]

@@ -18,3 +18,4 @@ from pykernels.layers.sequential import Sequential
 
 __all__ = ["Activation", "Dense", "Flatten", "InputSpec", "Layer", "Sequential", "deserialize", "initializers",
            "serialize"]
+from pykernels.layers.quantized import QuantizedDense
