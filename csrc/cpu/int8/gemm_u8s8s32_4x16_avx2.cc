@@ -28,38 +28,55 @@
 namespace pk {
 namespace {
 
+// c0 += a . b0, c1 += a . b1 for one row: a holds the row's 4 codes in every 32-bit lane.
+template <bool kSplit>
+inline __attribute__((always_inline)) void row_step(__m256i a, __m256i b0, __m256i b1, __m256i ones, __m256i& c0,
+                                                    __m256i& c1) {
+  if (kSplit) {
+    const __m256i lo = _mm256_and_si256(a, _mm256_set1_epi8(0x7f));
+    const __m256i hi = _mm256_and_si256(a, _mm256_set1_epi8(static_cast<char>(0x80)));
+    c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(_mm256_maddubs_epi16(lo, b0), ones));
+    c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(_mm256_maddubs_epi16(lo, b1), ones));
+    c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(_mm256_maddubs_epi16(hi, b0), ones));
+    c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(_mm256_maddubs_epi16(hi, b1), ones));
+  } else {
+    c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(_mm256_maddubs_epi16(a, b0), ones));
+    c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(_mm256_maddubs_epi16(a, b1), ones));
+  }
+}
+
+inline __attribute__((always_inline)) __m256i broadcast_quad(const uint8_t* a) {
+  int32_t quad;
+  std::memcpy(&quad, a, 4);
+  return _mm256_set1_epi32(quad);
+}
+
+inline __attribute__((always_inline)) void store_row(int32_t* c, __m256i c0, __m256i c1) {
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(c), c0);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + 8), c1);
+}
+
+// Accumulators are named variables (an array of __m256i would live on the stack).
 template <int MR, bool kSplit>
 void ukernel(int64_t groups, const uint8_t* a, const int8_t* b, int32_t* c) {
-  __m256i acc[MR][2];
-  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
+  __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;
+  __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   const __m256i ones = _mm256_set1_epi16(1);
-  const __m256i low7 = _mm256_set1_epi8(0x7f), high1 = _mm256_set1_epi8(static_cast<char>(0x80));
   for (int64_t g = 0; g < groups; ++g) {
     _mm_prefetch(reinterpret_cast<const char*>(b + 512), _MM_HINT_T0);
     const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b));
     const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 32));
-    for (int i = 0; i < MR; ++i) {
-      int32_t quad;
-      std::memcpy(&quad, a + 4 * i, 4);
-      const __m256i ai = _mm256_set1_epi32(quad);
-      if (kSplit) {
-        const __m256i lo = _mm256_and_si256(ai, low7), hi = _mm256_and_si256(ai, high1);
-        acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(_mm256_maddubs_epi16(lo, b0), ones));
-        acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(_mm256_maddubs_epi16(lo, b1), ones));
-        acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(_mm256_maddubs_epi16(hi, b0), ones));
-        acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(_mm256_maddubs_epi16(hi, b1), ones));
-      } else {
-        acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(_mm256_maddubs_epi16(ai, b0), ones));
-        acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(_mm256_maddubs_epi16(ai, b1), ones));
-      }
-    }
+    row_step<kSplit>(broadcast_quad(a), b0, b1, ones, c00, c01);
+    if (MR > 1) row_step<kSplit>(broadcast_quad(a + 4), b0, b1, ones, c10, c11);
+    if (MR > 2) row_step<kSplit>(broadcast_quad(a + 8), b0, b1, ones, c20, c21);
+    if (MR > 3) row_step<kSplit>(broadcast_quad(a + 12), b0, b1, ones, c30, c31);
     a += 4 * MR;
     b += 64;
   }
-  for (int i = 0; i < MR; ++i) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + 16 * i), acc[i][0]);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + 16 * i + 8), acc[i][1]);
-  }
+  store_row(c, c00, c01);
+  if (MR > 1) store_row(c + 16, c10, c11);
+  if (MR > 2) store_row(c + 32, c20, c21);
+  if (MR > 3) store_row(c + 48, c30, c31);
 }
 
 }  // namespace
