@@ -128,11 +128,10 @@ def quantized_dtype(dtype, op: str, name: str = "dtype") -> np.dtype:
 
 def integer_array(x, op: str, name: str, dtypes: Sequence, *, ndim: int | None = None) -> np.ndarray:
     """``x`` as an ndarray of one of ``dtypes`` (TypeError otherwise), of rank ``ndim``."""
-    allowed = [np.dtype(d) for d in dtypes]
-    names = " or ".join(str(d) for d in allowed)
-    if not isinstance(x, np.ndarray):
-        raise TypeError(f"{op}: {name} must be a numpy.ndarray of {names}, got {type(x).__name__}")
-    if x.dtype not in allowed:
+    if not isinstance(x, np.ndarray) or x.dtype not in dtypes:
+        names = " or ".join(str(np.dtype(d)) for d in dtypes)
+        if not isinstance(x, np.ndarray):
+            raise TypeError(f"{op}: {name} must be a numpy.ndarray of {names}, got {type(x).__name__}")
         raise TypeError(f"{op}: {name} must be {names}, got {x.dtype}")
     if ndim is not None and x.ndim != ndim:
         raise ValueError(f"{op}: {name} must be {ndim}-D, got {x.ndim}-D array of shape {x.shape}")

@@ -6,6 +6,7 @@ import pytest
 
 import pykernels as pk
 from pykernels.formats import Int8Weights, QTensor, choose_qparams
+from pykernels.formats.qtensor import dynamic_qparams
 from pykernels.layers import Dense, Flatten, QuantizedDense, Sequential
 from pykernels.reference import int8 as ref
 from pykernels.registry import resolve
@@ -178,7 +179,7 @@ def test_linear_int8_float_epilogue(backend, m, k, n, activation, per_channel, a
     x, weights, bias = linear_case(rng, m, k, n, per_channel, asym)
     out = sentinel_like((m, n))
     pk.ops.linear_int8(x, weights, bias, activation, out=out, backend=backend)
-    x_scale, x_zp = pk.ops.int8.dynamic_qparams(x, weights.safe_a_max, "test")
+    x_scale, x_zp = dynamic_qparams(x, weights.safe_a_max, "test")
     s = ref.gemm_s64(ref.quantize(x, x_scale, x_zp, 0, weights.safe_a_max, np.int64), x_zp, weights.data,
                      weights.zero_point)
     scale = np.float32(x_scale) * weights.scale

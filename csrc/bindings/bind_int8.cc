@@ -116,18 +116,6 @@ void requantize_s32(const py::array& x, const py::array& multiplier, const py::a
   raise_on_error(err);
 }
 
-py::tuple minmax_f32(const py::array& x) {
-  const auto* xp = static_cast<const float*>(contiguous(x, "x", {PK_DTYPE_F32}));
-  float lo = 0, hi = 0;
-  int nan = 0, err;
-  {
-    py::gil_scoped_release release;
-    err = pk_minmax_f32(xp, x.size(), &lo, &hi, &nan);
-  }
-  raise_on_error(err);
-  return py::make_tuple(lo, hi, nan != 0);
-}
-
 py::array int8_pack_b(const py::array& w) {
   if (w.ndim() != 2) throw py::value_error("w: expected a 2-D array (n, k)");
   if (dtype_code(w, "w") != PK_DTYPE_S8) throw py::type_error("w: expected int8");
@@ -144,7 +132,8 @@ py::array int8_pack_b(const py::array& w) {
   return packed;
 }
 
-void gemm_int8(const py::array& a, int32_t a_zero_point, float a_scale, int32_t a_qmax, const py::array& b_packed,
+void gemm_int8(const py::array& a, int32_t a_zero_point, const py::object& a_scale, int32_t a_qmax,
+               const py::array& b_packed,
                const py::array& b_colsum, const py::object& b_zero_point, int32_t b_safe_a_max, const py::array& c,
                const py::object& scale, const py::object& bias, const py::object& multiplier,
                const py::object& bias_s32, int32_t c_zero_point, int activation) {
@@ -156,7 +145,9 @@ void gemm_int8(const py::array& a, int32_t a_zero_point, float a_scale, int32_t 
   const int64_t item = a.itemsize();
   if (a.strides(0) % item || a.strides(1) % item) throw py::value_error("a: misaligned strides");
   g.a = a.data(), g.a_rs = a.strides(0) / item, g.a_cs = a.strides(1) / item;
-  g.a_zero_point = a_zero_point, g.a_scale = a_scale, g.a_qmax = a_qmax;
+  g.a_zero_point = a_zero_point, g.a_qmax = a_qmax;
+  g.a_dynamic = a_scale.is_none() ? 1 : 0;  // None: A's own range
+  g.a_scale = a_scale.is_none() ? 0.0f : a_scale.cast<float>();
   if (b_packed.size() != pk_int8_packed_b_bytes(g.n, g.k)) throw py::value_error("b_packed: wrong size for (n, k)");
   g.b_packed = static_cast<const int8_t*>(contiguous(b_packed, "b_packed", {PK_DTYPE_S8}));
   g.b_colsum = optional<int32_t>(b_colsum, "b_colsum", PK_DTYPE_S32, g.n);
@@ -189,7 +180,6 @@ PK_BIND_FAMILY(int8) {
   m.def("quantize_f32", &quantize_f32, "q = clamp(rint(x / scale) + zero_point, lo, hi), 2-D contiguous");
   m.def("dequantize_f32", &dequantize_f32, "y = (q - zero_point) * scale, 2-D contiguous");
   m.def("requantize_s32", &requantize_s32, "q = clamp(rint(x * multiplier) + zero_point, lo, hi) from int32");
-  m.def("minmax_f32", &minmax_f32, "(min, max, has_nan) of a contiguous float32 array (size >= 1)");
   m.def("int8_pack_b", &int8_pack_b, "pack W = B^T (n, k) int8 for gemm_int8");
   m.def("gemm_int8", &gemm_int8, py::arg("a"), py::arg("a_zero_point"), py::arg("a_scale"), py::arg("a_qmax"),
         py::arg("b_packed"), py::arg("b_colsum"), py::arg("b_zero_point"), py::arg("b_safe_a_max"), py::arg("c"),

@@ -90,15 +90,6 @@ extern "C" PK_API int pk_requantize_s32(const int32_t* x, int64_t rows, int64_t 
   });
 }
 
-extern "C" PK_API int pk_minmax_f32(const float* x, int64_t n, float* lo, float* hi, int* has_nan) {
-  return pk::guarded([&] {
-    if (n < 1) return pk::argument_error("pk_minmax_f32: n must be >= 1, got " + std::to_string(n));
-    if (!x || !lo || !hi || !has_nan) return pk::argument_error("pk_minmax_f32: NULL pointer");
-    *has_nan = pk::minmax_row(x, n, lo, hi) ? 1 : 0;
-    return PK_OK;
-  });
-}
-
 extern "C" PK_API int64_t pk_int8_packed_b_bytes(int64_t n, int64_t k) {
   return n < 0 || k < 0 ? -1 : pk::int8_packed_b_bytes(n, k);
 }
@@ -121,8 +112,9 @@ extern "C" PK_API int pk_gemm_int8(const pk_gemm_int8_args* args) {
     if (a.a_dtype != PK_DTYPE_U8 && a.a_dtype != PK_DTYPE_S8 && a.a_dtype != PK_DTYPE_F32)
       return pk::argument_error("pk_gemm_int8: a_dtype must be PK_DTYPE_U8, S8 or F32");
     if (a.c_dtype < PK_DTYPE_U8 || a.c_dtype > PK_DTYPE_F32) return pk::argument_error("pk_gemm_int8: unknown c_dtype");
-    if (a.a_dtype == PK_DTYPE_F32 && (a.a_qmax < 1 || a.a_qmax > 255 || a.a_zero_point < 0 ||
-                                      a.a_zero_point > a.a_qmax || !(a.a_scale > 0.0f)))
+    if (a.a_dynamic && a.a_dtype != PK_DTYPE_F32) return pk::argument_error("pk_gemm_int8: a_dynamic needs float A");
+    if (a.a_dtype == PK_DTYPE_F32 && !a.a_dynamic && (a.a_qmax < 1 || a.a_qmax > 255 || a.a_zero_point < 0 ||
+                                                      a.a_zero_point > a.a_qmax || !(a.a_scale > 0.0f)))
       return pk::argument_error("pk_gemm_int8: float A needs a_scale > 0 and 0 <= a_zero_point <= a_qmax <= 255");
     if (a.m > 0 && a.n > 0) {
       if (!a.c || !a.b_packed || !a.b_colsum || (a.k > 0 && !a.a)) return pk::argument_error("pk_gemm_int8: NULL pointer");
@@ -142,6 +134,11 @@ extern "C" PK_API int pk_gemm_int8(const pk_gemm_int8_args* args) {
     g.m = a.m, g.n = a.n, g.k = a.k;
     g.a = a.a, g.a_rs = a.a_rs, g.a_cs = a.a_cs, g.a_dtype = static_cast<pk::Int8Dtype>(a.a_dtype);
     g.a_zero_point = a.a_zero_point, g.a_scale = a.a_scale, g.a_qmax = a.a_qmax;
+    if (a.a_dynamic) {
+      if (a.a_qmax < 1 || a.a_qmax > 255) return pk::argument_error("pk_gemm_int8: a_qmax must be in [1, 255]");
+      if (!pk::int8_dynamic_qparams(g, &g.a_scale, &g.a_zero_point))
+        return pk::argument_error("pk_gemm_int8: A contains NaN or inf; dynamic quantization needs a finite range");
+    }
     g.b_packed = a.b_packed, g.b_colsum = a.b_colsum, g.b_zero_point = a.b_zero_point;
     g.b_safe_a_max = a.b_safe_a_max;
     g.c = a.c, g.c_rs = a.c_rs, g.c_dtype = static_cast<pk::Int8Dtype>(a.c_dtype);

@@ -69,9 +69,6 @@ PK_API int pk_dequantize_f32(const void* q, int q_dtype, int64_t rows, int64_t c
 /* q = clamp(rint((double)x * multiplier) + zero_point, lo, hi) for rows x cols contiguous int32. */
 PK_API int pk_requantize_s32(const int32_t* x, int64_t rows, int64_t cols, const double* multiplier,
                              const int32_t* zero_point, int per, int32_t lo, int32_t hi, int q_dtype, void* q);
-/* Min and max of n >= 1 floats; *has_nan = 1 when one of them is NaN. */
-PK_API int pk_minmax_f32(const float* x, int64_t n, float* lo, float* hi, int* has_nan);
-
 /* Bytes of B (k x n, int8) packed for pk_gemm_int8, and the packing itself; B is given as
  * W = B^T, n x k, element (j, p) at w[j * w_rs + p * w_cs]. */
 PK_API int64_t pk_int8_packed_b_bytes(int64_t n, int64_t k);
@@ -79,11 +76,12 @@ PK_API int pk_int8_pack_b(const int8_t* w, int64_t n, int64_t k, int64_t w_rs, i
 
 /* S(i, j) = sum_p (A(i, p) - a_zero_point) * (B(p, j) - b_zero_point[j]), exact, then
  *   c_dtype PK_DTYPE_S32: C = S;
- *   PK_DTYPE_F32: C = act(S * scale[j] + bias[j]);
+ *   PK_DTYPE_F32: C = act(S * (a_scale * scale[j]) + bias[j]) (scale: the weights' scales);
  *   PK_DTYPE_U8 / S8: C = clamp(rint((double)(S + bias_s32[j]) * multiplier[j]) + c_zero_point)
  *     (activation PK_ACT_NONE or PK_ACT_RELU, which clamps at c_zero_point).
  * A: uint8, int8, or float32 quantized on the fly to codes clamp(rint(a / a_scale) + a_zero_point,
- * 0, a_qmax). B: packed by pk_int8_pack_b, b_colsum[j] = sum_p B(p, j), b_zero_point NULL or n
+ * 0, a_qmax); with a_dynamic, a_scale and a_zero_point are chosen from A's own range (its min and
+ * max with 0 onto [0, a_qmax], as pykernels.formats.choose_qparams; NaN or inf in A is an error). B: packed by pk_int8_pack_b, b_colsum[j] = sum_p B(p, j), b_zero_point NULL or n
  * values; b_safe_a_max: the largest A code (A + 128 for int8 A) for which the AVX2 kernel's
  * pairs of products fit in int16 (above it a slower exact kernel runs). The caller makes sure
  * S fits in int32. */
@@ -95,6 +93,7 @@ typedef struct {
   int32_t a_zero_point;
   float a_scale;
   int32_t a_qmax;
+  int a_dynamic;
   const int8_t* b_packed;
   const int32_t* b_colsum;
   const int32_t* b_zero_point;

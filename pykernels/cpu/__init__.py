@@ -8,7 +8,6 @@ IMPLEMENTATIONS = {
     "quantize": "pykernels.cpu.int8:quantize",
     "dequantize": "pykernels.cpu.int8:dequantize",
     "requantize": "pykernels.cpu.int8:requantize",
-    "minmax": "pykernels.cpu.int8:minmax",
     "gemm_int8": "pykernels.cpu.int8:gemm_int8",
 }
 

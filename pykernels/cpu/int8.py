@@ -1,4 +1,6 @@
 """Quantization and the int8 GEMM on the C++ kernels (csrc/cpu/int8)."""
+import numpy as np
+
 from pykernels import _C
 from pykernels.cpu.codes import ACTIVATION, PER
 
@@ -15,16 +17,15 @@ def requantize(x, multiplier, zero_point, per, lo, hi, q):
     _C.requantize_s32(x, multiplier, zero_point, PER[per], lo, hi, q)
 
 
-def minmax(x):
-    return _C.minmax_f32(x)
+_F32 = np.dtype(np.float32)
 
 
 def _pack(weights):
     return _C.int8_pack_b(weights.data)
 
 
-def gemm_int8(a, a_zero_point, a_scale, a_qmax, weights, out, scale=None, bias=None, multiplier=None,
-              bias_s32=None, out_zero_point=0, activation="none"):
+def gemm_int8(a, a_zero_point, a_scale, a_qmax, weights, out, bias=None, multiplier=None, bias_s32=None,
+              out_zero_point=0, activation="none"):
     _C.gemm_int8(a, a_zero_point, a_scale, a_qmax, weights.packed("cpu", _pack), weights.colsum,
-                 weights.zero_point, weights.safe_a_max, out, scale, bias, multiplier, bias_s32, out_zero_point,
-                 ACTIVATION[activation])
+                 weights.zero_point, weights.safe_a_max, out, weights.scale if out.dtype == _F32 else None,
+                 bias, multiplier, bias_s32, out_zero_point, ACTIVATION[activation])

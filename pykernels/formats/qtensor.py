@@ -11,9 +11,28 @@ range. Every parameter is validated on construction (see ``validation.quant_para
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from pykernels import validation
+
+
+_SCALARS = (float, int, np.floating, np.integer)
+_TINY = float(np.finfo(np.float32).tiny)
+
+
+def _asymmetric_scalar(lo: float, hi: float, qmin: int, qmax: int) -> tuple[np.ndarray, np.ndarray]:
+    """choose_qparams for one range in Python floats: the same float64 steps, no array overhead
+    (dynamic quantization runs this on every call)."""
+    lo, hi = min(lo, 0.0), max(hi, 0.0)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise ValueError(f"choose_qparams: the range must be finite, got [{lo}, {hi}]")
+    scale = np.float32(max((hi - lo) / (qmax - qmin), _TINY))
+    if scale == np.float32(_TINY):
+        scale = np.float32(1.0)
+    zero_point = min(max(qmin - round(lo / float(scale)), qmin), qmax)  # round(): half to even, as np.rint
+    return np.array(scale, np.float32), np.array(zero_point, np.int32)
 
 
 def choose_qparams(lo, hi, dtype=np.uint8, *, symmetric: bool = False, qmin: int | None = None,
@@ -31,6 +50,8 @@ def choose_qparams(lo, hi, dtype=np.uint8, *, symmetric: bool = False, qmin: int
     qmax = dmax if qmax is None else qmax
     if not dmin <= qmin < qmax <= dmax:
         raise ValueError(f"choose_qparams: need {dmin} <= qmin < qmax <= {dmax}, got [{qmin}, {qmax}]")
+    if not symmetric and isinstance(lo, _SCALARS) and isinstance(hi, _SCALARS):
+        return _asymmetric_scalar(float(lo), float(hi), qmin, qmax)
     lo = np.minimum(np.asarray(lo, np.float64), 0.0)
     hi = np.maximum(np.asarray(hi, np.float64), 0.0)
     if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
@@ -48,6 +69,21 @@ def choose_qparams(lo, hi, dtype=np.uint8, *, symmetric: bool = False, qmin: int
         zero_point = np.array(np.clip(qmin - np.rint(lo / scale), qmin, qmax), np.int32)
     scale[scale == np.float32(tiny)] = 1.0  # an all-zero range: any scale represents it
     return scale, zero_point
+
+
+def dynamic_qparams(x: np.ndarray, qmax: int, op: str) -> tuple[np.float32, int]:
+    """(scale, zero_point) mapping the range of float32 ``x`` (and 0) onto uint8 codes [0, qmax].
+
+    The parameters of dynamic quantization (the C++ kernel computes the same in
+    gemm_int8_driver.cc: int8_dynamic_qparams). NaN or inf in x -> ValueError.
+    """
+    if x.size == 0:
+        return np.float32(1.0), 0
+    lo, hi = float(np.min(x)), float(np.max(x))
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise ValueError(f"{op}: the input contains NaN or inf; dynamic quantization needs a finite range")
+    scale, zero_point = _asymmetric_scalar(lo, hi, 0, qmax)
+    return scale[()], int(zero_point)
 
 
 class QTensor:

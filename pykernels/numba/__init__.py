@@ -13,7 +13,6 @@ IMPLEMENTATIONS = {
     "quantize": "pykernels.numba.int8:quantize",
     "dequantize": "pykernels.numba.int8:dequantize",
     "requantize": "pykernels.numba.int8:requantize",
-    "minmax": "pykernels.numba.int8:minmax",
     "gemm_int8": "pykernels.numba.int8:gemm_int8",
 }
 

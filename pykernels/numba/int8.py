@@ -12,6 +12,7 @@
 import numpy as np
 from numba import njit, prange
 
+from pykernels.formats.qtensor import dynamic_qparams
 from pykernels.numba.activations import CODES, activate, set_threads
 
 PER = {"tensor": 0, "row": 1, "col": 2}
@@ -75,25 +76,6 @@ def dequantize(q, scale, zero_point, per, y):
 
 def requantize(x, multiplier, zero_point, per, lo, hi, q):
     _requantize(x, multiplier, zero_point, PER[per], lo, hi, q)
-
-
-@njit(cache=True)
-def _minmax(x):
-    lo, hi, nan, seen = np.inf, -np.inf, False, False
-    for v in x:
-        if v != v:
-            nan = True
-            continue
-        seen = True
-        lo, hi = min(lo, v), max(hi, v)
-    if not seen:
-        return np.nan, np.nan, True
-    return lo, hi, nan
-
-
-def minmax(x):
-    lo, hi, nan = _minmax(x)
-    return float(lo), float(hi), bool(nan)
 
 
 @njit(cache=True)
@@ -197,12 +179,15 @@ _NONE_F64 = np.zeros(1, np.float64)
 _NONE_I32 = np.zeros(1, np.int32)
 
 
-def gemm_int8(a, a_zero_point, a_scale, a_qmax, weights, out, scale=None, bias=None, multiplier=None,
-              bias_s32=None, out_zero_point=0, activation="none"):
+def gemm_int8(a, a_zero_point, a_scale, a_qmax, weights, out, bias=None, multiplier=None, bias_s32=None,
+              out_zero_point=0, activation="none"):
     m, k = a.shape
     n = out.shape[1]
     if m == 0 or n == 0:
         return
+    if a_scale is None:
+        a_scale, a_zero_point = dynamic_qparams(a, a_qmax, "gemm_int8")
+    scale = np.float32(a_scale) * weights.scale
     codes = np.empty((m, k), np.uint8)
     rowsum = np.empty(m, np.int64)
     za = a_zero_point
@@ -220,7 +205,7 @@ def gemm_int8(a, a_zero_point, a_scale, a_qmax, weights, out, scale=None, bias=N
     cuts = (np.arange(threads + 1) * (-(-n // 4)) // threads * 4).clip(0, n).astype(np.int64)
     wzp = weights.zero_point
     _gemm(codes, za, rowsum, weights.data, weights.colsum.astype(np.int64), _NONE_I32 if wzp is None else wzp,
-          wzp is not None, out, kind, _NONE_F32 if scale is None else scale, _NONE_F32 if bias is None else bias,
+          wzp is not None, out, kind, scale, _NONE_F32 if bias is None else bias,
           bias is not None, _NONE_F64 if multiplier is None else multiplier,
           _NONE_I32 if bias_s32 is None else bias_s32, bias_s32 is not None, out_zero_point, lo, hi,
           CODES[activation], cuts)

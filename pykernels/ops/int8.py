@@ -6,15 +6,16 @@ said otherwise; ``per`` is "tensor", "row" or "col": where the 1-D parameters va
     quantize(x, scale, zero_point, per, lo, hi, q)       q = clamp(rint(x / scale) + zp, lo, hi)
     dequantize(q, scale, zero_point, per, y)             y = (q - zp) * scale
     requantize(x, multiplier, zero_point, per, lo, hi, q)  q = clamp(rint(f64(x) * m) + zp, lo, hi)
-    minmax(x) -> (min, max, has_nan)                     x contiguous float32, size >= 1
-    gemm_int8(a, a_zero_point, a_scale, a_qmax, weights, out, scale=None, bias=None,
-              multiplier=None, bias_s32=None, out_zero_point=0, activation="none")
+    gemm_int8(a, a_zero_point, a_scale, a_qmax, weights, out, bias=None, multiplier=None,
+              bias_s32=None, out_zero_point=0, activation="none")
 
 ``gemm_int8``: S = (A - za) @ (W - zw).T exactly, A (M, K) uint8 / int8 with any strides
-or float32 quantized to codes clamp(rint(a / a_scale) + za, 0, a_qmax); ``weights`` an
-Int8Weights (W, zw, column sums); ``out`` (M, N) C-contiguous int32 (S), float32
-(act(S * scale + bias)) or uint8 / int8 (requantized from S + bias_s32 with multiplier
-and out_zero_point; relu clamps at the zero point). The semantics are those of
+or float32 quantized to codes clamp(rint(a / a_scale) + za, 0, a_qmax) -- with a_scale
+None, a_scale and za come from A's own range (formats.qtensor.dynamic_qparams; NaN / inf
+-> ValueError); ``weights`` an Int8Weights (W, zw, scales, column sums); ``out`` (M, N)
+C-contiguous int32 (S), float32 (act(S * (float32(a_scale) * w_scale) + bias)) or uint8
+/ int8 (requantized from S + bias_s32 with multiplier and out_zero_point; relu clamps at
+the zero point). The semantics are those of
 ``pykernels.reference.int8``; integer results are bit-exact on every backend. The op
 checks before any kernel runs that S fits in int32 (OverflowError otherwise).
 """
@@ -24,10 +25,11 @@ import numpy as np
 
 from pykernels import validation
 from pykernels.formats.int8_weights import INT32_MAX, Int8Weights
-from pykernels.formats.qtensor import QTensor, choose_qparams
+from pykernels.formats.qtensor import QTensor, dynamic_qparams
 from pykernels.registry import resolve
 
 QUANTIZED_OUTPUT_ACTIVATIONS = ("none", "relu")
+_F32 = np.dtype(np.float32)
 
 
 def _as_2d(shape: tuple, axis: int | None) -> tuple[tuple[int, int], str, int]:
@@ -173,15 +175,10 @@ def _finish_int(target, out):
     return out
 
 
-def dynamic_qparams(x: np.ndarray, qmax: int, op: str, backend: str = "auto") -> tuple[float, int]:
-    """(scale, zero_point) mapping the range of float32 ``x`` (and 0) onto uint8 codes [0, qmax]."""
-    if x.size == 0:
-        return 1.0, 0
-    lo, hi, has_nan = resolve("minmax", backend)(np.ascontiguousarray(x).reshape(-1))
-    if has_nan or not (np.isfinite(lo) and np.isfinite(hi)):
-        raise ValueError(f"{op}: the input contains NaN or inf; dynamic quantization needs a finite range")
-    scale, zero_point = choose_qparams(lo, hi, np.uint8, qmin=0, qmax=qmax)
-    return float(scale), int(zero_point)
+def _scalar_qparams(scale, zero_point, dtype, op: str) -> tuple[np.float32, int]:
+    """Validated per-tensor (scale, zero point) as np.float32 and int."""
+    scales, zero_points = validation.quant_params(scale, 0 if zero_point is None else zero_point, dtype, op)
+    return scales[0], int(zero_points[0])
 
 
 def linear_int8(x: np.ndarray, weights: Int8Weights, bias: np.ndarray | None = None, activation: str | None = None,
@@ -209,45 +206,46 @@ def linear_int8(x: np.ndarray, weights: Int8Weights, bias: np.ndarray | None = N
         raise ValueError(f"{op}: x has {x.shape[-1]} features (shape {x.shape}) but the weights expect "
                          f"{weights.in_features} (shape {weights.shape})")
     out_dt = np.dtype(out_dtype)
-    if out_dt != np.float32:
+    float_out = out_dt == _F32
+    if not float_out:
         validation.quantized_dtype(out_dt, op, "out_dtype")
-    allowed = validation.ACTIVATIONS if out_dt == np.float32 else QUANTIZED_OUTPUT_ACTIVATIONS
+    allowed = validation.ACTIVATIONS if float_out else QUANTIZED_OUTPUT_ACTIVATIONS
     activation = validation.activation_name(activation, op, allowed)
     rows = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-    if x.dtype == np.float32:
+    if x.dtype == _F32:
         qmax = weights.safe_a_max if x_qmax is None else validation.integer(x_qmax, op, "x_qmax", minimum=1)
         if qmax > 255:
             raise ValueError(f"{op}: x_qmax must be <= 255, got {qmax}")
-        if x_scale is None:
+        if x_scale is None:  # dynamic: the kernel picks the parameters (unless the output is quantized)
             if x_zero_point is not None:
                 raise ValueError(f"{op}: x_zero_point given without x_scale")
-            x_scale, x_zero_point = dynamic_qparams(rows, qmax, op, backend)
-        x_zero_point = 0 if x_zero_point is None else x_zero_point
-        scale_arr, zp_arr = validation.quant_params(x_scale, x_zero_point, np.uint8, op)
-        if zp_arr[0] > qmax:
-            raise ValueError(f"{op}: x_zero_point {zp_arr[0]} is above x_qmax {qmax}")
-        deviation = max(int(zp_arr[0]), qmax - int(zp_arr[0]))
+            x_zero_point = 0
+            if not float_out:
+                x_scale, x_zero_point = dynamic_qparams(rows, qmax, op)
+            deviation = qmax  # bounds |code - zero point| for every zero point in [0, qmax]
+        else:
+            x_scale, x_zero_point = _scalar_qparams(x_scale, x_zero_point, np.uint8, op)
+            if x_zero_point > qmax:
+                raise ValueError(f"{op}: x_zero_point {x_zero_point} is above x_qmax {qmax}")
+            deviation = max(x_zero_point, qmax - x_zero_point)
     else:
         if x_scale is None:
             raise ValueError(f"{op}: quantized x needs x_scale (and x_zero_point)")
-        scale_arr, zp_arr = validation.quant_params(x_scale, 0 if x_zero_point is None else x_zero_point, x.dtype, op)
+        x_scale, x_zero_point = _scalar_qparams(x_scale, x_zero_point, x.dtype, op)
         qmax = 255
-        deviation = _int_deviation(x.dtype, int(zp_arr[0]))
-    x_scale, x_zero_point = scale_arr[0], int(zp_arr[0])
+        deviation = _int_deviation(x.dtype, x_zero_point)
     n = weights.out_features
     if bias is not None:
         bias = validation.contiguous_float32(bias, op, "bias", ndim=1)
         if bias.shape[0] != n:
             raise ValueError(f"{op}: bias has shape {bias.shape}, expected ({n},) to match the weights {weights.shape}")
     shape = x.shape[:-1] + (n,)
-    validation.check_nbytes(shape, op)
     kernel = resolve("gemm_int8", backend)
-    if out_dt == np.float32:
+    if float_out:
         _check_accumulator(deviation, weights, op)
         target, user_out = validation.output(out, shape, op, (x,))
-        scale = (np.float32(x_scale) * weights.scale).astype(np.float32)
         fused = "none" if activation == "softmax" else activation
-        kernel(rows, x_zero_point, x_scale, qmax, weights, target.reshape(rows.shape[0], n), scale=scale, bias=bias,
+        kernel(rows, x_zero_point, x_scale, qmax, weights, target.reshape(rows.shape[0], n), bias=bias,
                activation=fused)
         if activation == "softmax":
             resolve("softmax", backend)(target.reshape(-1, n), target.reshape(-1, n))
@@ -262,6 +260,7 @@ def linear_int8(x: np.ndarray, weights: Int8Weights, bias: np.ndarray | None = N
         bias_s32 = np.clip(np.rint(bias.astype(np.float64) / acc_scale), -INT32_MAX, INT32_MAX).astype(np.int32)
     extra = 0 if bias_s32 is None else int(np.abs(bias_s32.astype(np.int64)).max(initial=0))
     _check_accumulator(deviation, weights, op, extra)
+    validation.check_nbytes(shape, op)
     target = _int_output(out, shape, out_dt, op, (x,))
     kernel(rows, x_zero_point, x_scale, qmax, weights, target.reshape(rows.shape[0], n), multiplier=multiplier,
            bias_s32=bias_s32, out_zero_point=int(out_zp_arr[0]), activation=activation)

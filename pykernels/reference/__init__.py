@@ -13,7 +13,6 @@ IMPLEMENTATIONS = {
     "quantize": "pykernels.reference.int8_backend:quantize",
     "dequantize": "pykernels.reference.int8_backend:dequantize",
     "requantize": "pykernels.reference.int8_backend:requantize",
-    "minmax": "pykernels.reference.int8_backend:minmax",
     "gemm_int8": "pykernels.reference.int8_backend:gemm_int8",
 }
 

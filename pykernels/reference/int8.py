@@ -75,10 +75,3 @@ def gemm_int8(s, out_dtype, scale=None, bias=None, multiplier=None, bias_s32=Non
     return requantize(s, multiplier, out_zero_point, lo, hi, out_dtype)
 
 
-def minmax(x):
-    """(min, max, has_nan) of float32 ``x``, NaN ignored (both NaN when every value is)."""
-    x = np.asarray(x, np.float32).ravel()
-    values = x[~np.isnan(x)]
-    if values.size == 0:
-        return float("nan"), float("nan"), True
-    return float(values.min()), float(values.max()), values.size != x.size

@@ -1,6 +1,7 @@
 """The int8 reference as a registry backend: the kernel contracts of pykernels.ops.int8."""
 import numpy as np
 
+from pykernels.formats.qtensor import dynamic_qparams
 from pykernels.reference import int8
 
 
@@ -21,12 +22,11 @@ def requantize(x, multiplier, zero_point, per, lo, hi, q):
     q[...] = int8.requantize(x, _params(multiplier, per, x.shape), _params(zero_point, per, x.shape), lo, hi, q.dtype)
 
 
-def minmax(x):
-    return int8.minmax(x)
-
-
-def gemm_int8(a, a_zero_point, a_scale, a_qmax, weights, out, scale=None, bias=None, multiplier=None,
-              bias_s32=None, out_zero_point=0, activation="none"):
+def gemm_int8(a, a_zero_point, a_scale, a_qmax, weights, out, bias=None, multiplier=None, bias_s32=None,
+              out_zero_point=0, activation="none"):
+    if a_scale is None:
+        a_scale, a_zero_point = dynamic_qparams(a, a_qmax, "gemm_int8")
     codes, za = int8.activation_codes(a, a_zero_point, a_scale, a_qmax)
     s = int8.gemm_s64(codes, za, weights.data, weights.zero_point)
+    scale = np.float32(a_scale) * weights.scale
     out[...] = int8.gemm_int8(s, out.dtype, scale, bias, multiplier, bias_s32, out_zero_point, activation)

@@ -2,12 +2,14 @@
 //
 //   S(i, j) = sum_p (A(i, p) - za) * (B(p, j) - zb(j))          exact, int32
 //   C(i, j) = S                                   (c_dtype S32)
-//           = act(float(S) * scale(j) + bias(j))  (F32: dequantized)
+//           = act(float(S) * (a_scale * scale(j)) + bias(j))  (F32: dequantized; the
+//             parenthesised product is one float32 multiplication)
 //           = clamp(rint(double(S + bias(j)) * multiplier(j)) + zc, lo, hi)  (U8/S8: requantized;
 //             relu raises lo to zc)
 //
 // A is uint8, int8 (shifted to uint8 codes, za + 128) or float32 quantized on the fly to
-// uint8 codes in [0, a_qmax]; any strides. B is prepacked once (int8_pack_b) into panels of
+// uint8 codes in [0, a_qmax] (dynamically: a_scale and za from A's own range, see
+// int8_dynamic_qparams); any strides. B is prepacked once (int8_pack_b) into panels of
 // 16 columns; its column sums give the za correction, the row sums of A (made while A is
 // packed) the zb correction. The corrections are applied in wrapping int32 arithmetic,
 // which is exact whenever S itself fits in int32 (the Python op checks that bound before
@@ -40,6 +42,7 @@ struct Int8GemmArgs {
   int32_t a_zero_point = 0;           // za, in A's own dtype
   float a_scale = 1.0f;               // F32 A only: codes = clamp(rint(a / a_scale) + za, 0, a_qmax)
   int32_t a_qmax = 255;
+  bool a_dynamic = false;             // F32 A only: a_scale and a_zero_point come from A's range
   const int8_t* b_packed = nullptr;     // int8_pack_b
   const int32_t* b_colsum = nullptr;    // n: sum_p B(p, j)
   const int32_t* b_zero_point = nullptr;  // n values, or nullptr for zb = 0
@@ -49,7 +52,7 @@ struct Int8GemmArgs {
   void* c = nullptr;  // m x n, element (i, j) at c[i * c_rs + j]
   int64_t c_rs = 0;
   Int8Dtype c_dtype = Int8Dtype::S32;
-  const float* scale = nullptr;        // F32: n values
+  const float* scale = nullptr;        // F32: n values (the weights' scales)
   const float* bias = nullptr;         // F32: n values or nullptr
   const double* multiplier = nullptr;  // U8/S8: n values
   const int32_t* bias_s32 = nullptr;   // U8/S8: n values or nullptr
@@ -59,6 +62,12 @@ struct Int8GemmArgs {
 
 // Runs on get_num_threads() OpenMP threads. Assumes valid arguments (capi checks them).
 void gemm_int8(const Int8GemmArgs& args);
+
+// Dynamic quantization of float32 A onto uint8 codes [0, a_qmax]: lo = min(A, 0),
+// hi = max(A, 0), scale = float32(max((hi - lo) / a_qmax, FLT_MIN)) (1 when that is
+// FLT_MIN), zero point = clamp(-rint(lo / scale), 0, a_qmax), all in float64 as
+// pykernels.formats.qtensor.choose_qparams. Returns false when A holds NaN or inf.
+bool int8_dynamic_qparams(const Int8GemmArgs& args, float* scale, int32_t* zero_point);
 
 // Name of the microkernel gemm_int8 uses on this CPU, e.g. "gemm_u8s8s32_4x16_avx2".
 const char* gemm_int8_kernel_name();

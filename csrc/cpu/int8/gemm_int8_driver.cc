@@ -15,7 +15,10 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cfloat>
+#include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "common/scratch.h"
 #include "common/threads.h"
@@ -70,9 +73,9 @@ PackedA pack_a(const Int8GemmArgs& g, int64_t k4, int threads) {
              reinterpret_cast<int32_t*>(sum_scratch.floats(g.m)), 0,
              g.a_zero_point + (g.a_dtype == Int8Dtype::S8 ? 128 : 0)};
   int32_t amax = 0;
-#pragma omp parallel num_threads(threads) reduction(max : amax)
+#pragma omp parallel num_threads(threads) reduction(max : amax) if (threads > 1)
   {
-    ScratchBuffer row_scratch, float_scratch;
+    static thread_local ScratchBuffer row_scratch, float_scratch;
     auto* row = reinterpret_cast<uint8_t*>(row_scratch.floats(k4 / 4));
     float* fbuf = g.a_dtype == Int8Dtype::F32 && g.a_cs != 1 ? float_scratch.floats(g.k) : nullptr;
 #pragma omp for schedule(static)
@@ -115,7 +118,7 @@ void epilogue(const Int8GemmArgs& g, const PackedA& pa, int32_t* tile, int64_t i
         float* out = static_cast<float*>(g.c) + (i0 + r) * g.c_rs + j0;
         const int32_t* t = tile + 16 * r;
         for (int64_t s = 0; s < cols; ++s) {
-          const float v = static_cast<float>(t[s]) * g.scale[j0 + s] + (g.bias ? g.bias[j0 + s] : 0.0f);
+          const float v = static_cast<float>(t[s]) * (g.a_scale * g.scale[j0 + s]) + (g.bias ? g.bias[j0 + s] : 0.0f);
           out[s] = g.activation == Activation::Relu ? std::max(v, 0.0f) : v;
         }
         if (g.activation != Activation::None && g.activation != Activation::Relu) {
@@ -149,6 +152,31 @@ int threads_for(const Int8GemmArgs& g) {
 
 }  // namespace
 
+bool int8_dynamic_qparams(const Int8GemmArgs& g, float* scale, int32_t* zero_point) {
+  const auto* a = static_cast<const float*>(g.a);
+  float lo = 0.0f, hi = 0.0f;
+  bool finite = true;
+  std::vector<float> row(g.a_cs == 1 ? 0 : g.k);
+  for (int64_t i = 0; i < g.m && g.k > 0; ++i) {
+    const float* src = a + i * g.a_rs;
+    if (g.a_cs != 1) {
+      for (int64_t p = 0; p < g.k; ++p) row[p] = src[p * g.a_cs];
+      src = row.data();
+    }
+    float rlo, rhi;
+    finite &= !minmax_row(src, g.k, &rlo, &rhi);
+    lo = std::min(lo, rlo), hi = std::max(hi, rhi);
+  }
+  if (!finite || !std::isfinite(lo) || !std::isfinite(hi)) return false;
+  const double range = (static_cast<double>(hi) - static_cast<double>(lo)) / g.a_qmax;
+  float s = static_cast<float>(std::max(range, static_cast<double>(FLT_MIN)));
+  if (s == FLT_MIN) s = 1.0f;
+  const double zp = -std::nearbyint(static_cast<double>(lo) / static_cast<double>(s));
+  *scale = s;
+  *zero_point = static_cast<int32_t>(std::min<double>(std::max(zp, 0.0), g.a_qmax));
+  return true;
+}
+
 void gemm_int8(const Int8GemmArgs& g) {
   if (g.m == 0 || g.n == 0) return;
   const int64_t groups = ceil_div(g.k, 4), k4 = groups * 4;
@@ -158,7 +186,7 @@ void gemm_int8(const Int8GemmArgs& g) {
   const Int8Ukernel* table = pa.amax <= g.b_safe_a_max ? kernels.plain : kernels.split;
   const int64_t panels_n = ceil_div(g.n, kInt8PanelCols);
   const int64_t mc = std::max<int64_t>(kMr, kABlockBytes / std::max<int64_t>(k4, 1) / kMr * kMr);
-#pragma omp parallel num_threads(threads)
+#pragma omp parallel num_threads(threads) if (threads > 1)
   {
     const int64_t tid = omp_get_thread_num(), nt = omp_get_num_threads();
     const int64_t jp0 = panels_n * tid / nt, jp1 = panels_n * (tid + 1) / nt;
