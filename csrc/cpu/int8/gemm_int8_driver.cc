@@ -53,7 +53,11 @@ int32_t row_codes(const Int8GemmArgs& g, int64_t i, int64_t k4, float* fbuf, uin
   } else {
     const uint8_t flip = g.a_dtype == Int8Dtype::S8 ? 0x80 : 0;  // s8 + 128 as u8 codes
     const auto* src = static_cast<const uint8_t*>(g.a) + i * g.a_rs;
-    for (int64_t p = 0; p < g.k; ++p) row[p] = src[p * g.a_cs] ^ flip;
+    if (g.a_cs == 1) {  // the common case, vectorized
+      for (int64_t p = 0; p < g.k; ++p) row[p] = src[p] ^ flip;
+    } else {
+      for (int64_t p = 0; p < g.k; ++p) row[p] = src[p * g.a_cs] ^ flip;
+    }
   }
   std::memset(row + g.k, 0, k4 - g.k);
   uint32_t sum = 0;  // wraps like the corrections it feeds
