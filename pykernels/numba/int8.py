@@ -107,7 +107,11 @@ def _float_codes(a, scale, zero_point, qmax, codes, rowsum):
 
 @njit(cache=True)
 def _dot_4x4(codes, i, w, j, k, last_i, last_j):
-    """The 4 x 4 tile of sum_p codes[i + r, p] * w[j + c, p] (rows / columns clamped to the last)."""
+    """The 4 x 4 tile of sum_p codes[i + r, p] * w[j + c, p] (rows / columns clamped to the last).
+
+    k is unsigned so that Numba emits no negative-index wraparound, which would stop LLVM
+    from vectorizing the loop (as in numba/gemm.py).
+    """
     a0, a1, a2, a3 = codes[i], codes[min(i + 1, last_i)], codes[min(i + 2, last_i)], codes[min(i + 3, last_i)]
     b0, b1, b2, b3 = w[j], w[min(j + 1, last_j)], w[min(j + 2, last_j)], w[min(j + 3, last_j)]
     t = np.zeros(16, np.int32)
@@ -169,7 +173,7 @@ def _gemm(codes, za, rowsum, w, colsum, wzp, has_wzp, out, kind, scale, bias, ha
     for t in prange(col_cuts.size - 1):
         for j in range(col_cuts[t], col_cuts[t + 1], 4):
             for i in range(0, m, 4):
-                tile = _dot_4x4(codes, i, w, j, k, m - 1, n - 1)
+                tile = _dot_4x4(codes, i, w, j, np.uint64(k), m - 1, n - 1)
                 _store(tile, i, j, m, n, k, za, rowsum, colsum, wzp, has_wzp, out, kind, scale, bias, has_bias, mult,
                        bias_s32, has_bias_s32, zc, lo, hi, code)
 
