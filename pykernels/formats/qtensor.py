@@ -56,18 +56,17 @@ def choose_qparams(lo, hi, dtype=np.uint8, *, symmetric: bool = False, qmin: int
     hi = np.maximum(np.asarray(hi, np.float64), 0.0)
     if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
         raise ValueError(f"choose_qparams: the range must be finite, got [{lo}, {hi}]")
-    tiny = float(np.finfo(np.float32).tiny)
     if symmetric:
         middle = 0 if dt == np.int8 else 128
         half = min(qmax - middle, middle - qmin)
         if half < 1:
             raise ValueError(f"choose_qparams: symmetric {dt} needs qmin < {middle} < qmax, got [{qmin}, {qmax}]")
-        scale = np.array(np.maximum(np.maximum(-lo, hi) / half, tiny), np.float32)
+        scale = np.array(np.maximum(np.maximum(-lo, hi) / half, _TINY), np.float32)
         zero_point = np.full(scale.shape, middle, np.int32)
     else:
-        scale = np.array(np.maximum((hi - lo) / (qmax - qmin), tiny), np.float32)
+        scale = np.array(np.maximum((hi - lo) / (qmax - qmin), _TINY), np.float32)
         zero_point = np.array(np.clip(qmin - np.rint(lo / scale), qmin, qmax), np.int32)
-    scale[scale == np.float32(tiny)] = 1.0  # an all-zero range: any scale represents it
+    scale[scale == np.float32(_TINY)] = 1.0  # an all-zero range: any scale represents it
     return scale, zero_point
 
 
