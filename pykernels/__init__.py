@@ -12,11 +12,13 @@ Layers call ops; ops validate and pick a backend from the registry; backends com
 ``pykernels.profile(model, x).show()`` tells where a model's time goes, per layer;
 ``PYKERNELS_VERBOSE=1`` prints one line per kernel call.
 """
-from pykernels import layers, ops
+from pykernels import compress, formats, layers, ops
 from pykernels.profiler.profiler import profile
 from pykernels.profiler.trace import set_verbose
 from pykernels.registry import backends
 from pykernels.threads import get_num_threads, set_num_threads
 
 __version__ = "0.1.0"
-__all__ = ["backends", "get_num_threads", "layers", "ops", "profile", "set_num_threads", "set_verbose"]
+
+__all__ = ["backends", "compress", "formats", "get_num_threads", "layers", "ops", "profile", "set_num_threads",
+           "set_verbose"]

@@ -116,3 +116,60 @@ def broadcastable(shape, target, op: str, name: str) -> None:
     shape, target = tuple(shape), tuple(target)
     if len(shape) > len(target) or any(s not in (1, t) for s, t in zip(shape[::-1], target[::-1])):
         raise ValueError(f"{op}: {name} of shape {shape} does not broadcast to {target}")
+# --- quantized data (int8 family) ---------------------------------------------------
+QUANTIZED_RANGES = {np.dtype(np.int8): (-128, 127), np.dtype(np.uint8): (0, 255)}
+
+
+def quantized_dtype(dtype, op: str, name: str = "dtype") -> np.dtype:
+    """``dtype`` as np.dtype int8 or uint8; TypeError for anything else."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be int8 or uint8, got {dtype!r}") from None
+    if dt not in QUANTIZED_RANGES:
+        raise TypeError(f"{op}: {name} must be int8 or uint8, got {dt}")
+    return dt
+
+
+def integer_array(x, op: str, name: str, dtypes: Sequence, *, ndim: int | None = None) -> np.ndarray:
+    """``x`` as an ndarray of one of ``dtypes`` (TypeError otherwise), of rank ``ndim``."""
+    if not isinstance(x, np.ndarray) or x.dtype not in dtypes:
+        names = " or ".join(str(np.dtype(d)) for d in dtypes)
+        if not isinstance(x, np.ndarray):
+            raise TypeError(f"{op}: {name} must be a numpy.ndarray of {names}, got {type(x).__name__}")
+        raise TypeError(f"{op}: {name} must be {names}, got {x.dtype}")
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{op}: {name} must be {ndim}-D, got {x.ndim}-D array of shape {x.shape}")
+    if not x.flags.aligned:
+        x = x.copy()
+    return x
+
+
+def quant_params(scale, zero_point, dtype, op: str, *, channels: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Validated quantization parameters as (float32 scales, int32 zero points), both 1-D.
+
+    One value each (per tensor) or ``channels`` values (per channel); a scalar zero point
+    is broadcast over the channels. Scales must be finite and > 0, zero points integers
+    inside ``dtype``'s range: ValueError otherwise (TypeError for non-numeric values).
+    """
+    dt = quantized_dtype(dtype, op)
+    s = np.asarray(scale)
+    z = np.asarray(zero_point)
+    if s.dtype.kind not in "fiu" or s.dtype == np.bool_:
+        raise TypeError(f"{op}: scale must be real numbers, got dtype {s.dtype}")
+    if z.dtype.kind not in "iu" or z.dtype == np.bool_:
+        raise TypeError(f"{op}: zero_point must be integers, got dtype {z.dtype}")
+    if s.ndim > 1 or z.ndim > 1:
+        raise ValueError(f"{op}: scale and zero_point must be scalars or 1-D, got shapes {s.shape} and {z.shape}")
+    count = channels if channels is not None else 1
+    for what, v in (("scale", s), ("zero_point", z)):
+        if v.ndim == 1 and v.shape[0] != count and not (what == "zero_point" and v.shape[0] == 1):
+            expected = f"{count} (one per channel)" if channels is not None else "1 (per tensor: pass axis for per-channel)"
+            raise ValueError(f"{op}: {what} has {v.shape[0]} values, expected {expected}")
+    s32 = np.ascontiguousarray(np.broadcast_to(s, (count,)), dtype=np.float32)
+    if not (np.isfinite(s32).all() and (s32 > 0).all()) or not (np.isfinite(s) & (s > 0)).all():
+        raise ValueError(f"{op}: scale must be finite and > 0, got {s.ravel()[:8].tolist()}")
+    lo, hi = QUANTIZED_RANGES[dt]
+    if ((z < lo) | (z > hi)).any():
+        raise ValueError(f"{op}: zero_point must lie in [{lo}, {hi}] for {dt}, got {z.ravel()[:8].tolist()}")
+    return s32, np.ascontiguousarray(np.broadcast_to(z, (count,)), dtype=np.int32)

@@ -124,6 +124,68 @@ PK_API int pk_max_pool2d_f32_nhwc(const pk_pool2d_desc* desc, const float* x, fl
 PK_API int pk_avg_pool2d_f32_nhwc(const pk_pool2d_desc* desc, const float* x, float* y, int count_include_pad);
 /* y[n, c] = the mean of x[n, :, c] over `pixels` pixels (x: batch x pixels x channels). */
 PK_API int pk_global_avg_pool2d_f32_nhwc(const float* x, float* y, int64_t batch, int64_t pixels, int64_t channels);
+/* ---- int8 family: quantization and the int8 GEMM (csrc/cpu/int8) ----
+ * Codes for dtypes and for where quantization parameters vary. */
+#define PK_DTYPE_U8 0
+#define PK_DTYPE_S8 1
+#define PK_DTYPE_S32 2
+#define PK_DTYPE_F32 3
+
+#define PK_PER_TENSOR 0
+#define PK_PER_ROW 1
+#define PK_PER_COL 2
+
+/* q = clamp(rint(x / scale) + zero_point, lo, hi) for rows x cols contiguous float32, rint
+ * rounding half to even; NaN -> zero_point, +-inf saturate. scale and zero_point hold 1
+ * (PK_PER_TENSOR), rows (PK_PER_ROW) or cols (PK_PER_COL) values; q is uint8 or int8. */
+PK_API int pk_quantize_f32(const float* x, int64_t rows, int64_t cols, const float* scale,
+                           const int32_t* zero_point, int per, int32_t lo, int32_t hi, int q_dtype, void* q);
+/* y = (q - zero_point) * scale for rows x cols contiguous uint8 / int8 codes. */
+PK_API int pk_dequantize_f32(const void* q, int q_dtype, int64_t rows, int64_t cols, const float* scale,
+                             const int32_t* zero_point, int per, float* y);
+/* q = clamp(rint((double)x * multiplier) + zero_point, lo, hi) for rows x cols contiguous int32. */
+PK_API int pk_requantize_s32(const int32_t* x, int64_t rows, int64_t cols, const double* multiplier,
+                             const int32_t* zero_point, int per, int32_t lo, int32_t hi, int q_dtype, void* q);
+/* Bytes of B (k x n, int8) packed for pk_gemm_int8, and the packing itself; B is given as
+ * W = B^T, n x k, element (j, p) at w[j * w_rs + p * w_cs]. */
+PK_API int64_t pk_int8_packed_b_bytes(int64_t n, int64_t k);
+PK_API int pk_int8_pack_b(const int8_t* w, int64_t n, int64_t k, int64_t w_rs, int64_t w_cs, int8_t* packed);
+
+/* S(i, j) = sum_p (A(i, p) - a_zero_point) * (B(p, j) - b_zero_point[j]), exact, then
+ *   c_dtype PK_DTYPE_S32: C = S;
+ *   PK_DTYPE_F32: C = act(S * (a_scale * scale[j]) + bias[j]) (scale: the weights' scales);
+ *   PK_DTYPE_U8 / S8: C = clamp(rint((double)(S + bias_s32[j]) * multiplier[j]) + c_zero_point)
+ *     (activation PK_ACT_NONE or PK_ACT_RELU, which clamps at c_zero_point).
+ * A: uint8, int8, or float32 quantized on the fly to codes clamp(rint(a / a_scale) + a_zero_point,
+ * 0, a_qmax); with a_dynamic, a_scale and a_zero_point are chosen from A's own range (its min and
+ * max with 0 onto [0, a_qmax], as pykernels.formats.choose_qparams; NaN or inf in A is an error). B: packed by pk_int8_pack_b, b_colsum[j] = sum_p B(p, j), b_zero_point NULL or n
+ * values; b_safe_a_max: the largest A code (A + 128 for int8 A) for which the AVX2 kernel's
+ * pairs of products fit in int16 (above it a slower exact kernel runs). The caller makes sure
+ * S fits in int32. */
+typedef struct {
+  int64_t m, n, k;
+  const void* a;
+  int64_t a_rs, a_cs;
+  int a_dtype;
+  int32_t a_zero_point;
+  float a_scale;
+  int32_t a_qmax;
+  int a_dynamic;
+  const int8_t* b_packed;
+  const int32_t* b_colsum;
+  const int32_t* b_zero_point;
+  int32_t b_safe_a_max;
+  void* c;
+  int64_t c_rs;
+  int c_dtype;
+  const float* scale;
+  const float* bias;
+  const double* multiplier;
+  const int32_t* bias_s32;
+  int32_t c_zero_point;
+  int activation;
+} pk_gemm_int8_args;
+PK_API int pk_gemm_int8(const pk_gemm_int8_args* args);
 
 PK_API int pk_get_num_threads(void);
 PK_API int pk_set_num_threads(int n);

@@ -17,6 +17,7 @@ import pykernels
 BASELINES = {
     "numpy": "NumPy (BLAS)",
     "torch": "PyTorch CPU",
+    "onnxruntime": "ONNX Runtime CPU (MLAS)",
 }
 
 

@@ -69,3 +69,33 @@ def measure(fn: Callable[[], object], settings: Settings) -> Timing:
             fn()
         samples.append((perf_counter() - t0) / iterations)
     return Timing(tuple(samples), iterations)
+
+
+def interleaved_ratio(ours: Callable[[], object], theirs: Callable[[], object], repeats: int = 15,
+                      min_seconds: float = 0.02) -> tuple[float, float, float]:
+    """(median of theirs / ours, ours' median seconds, theirs' median seconds), alternating the two.
+
+    For speed claims on a shared machine: each repetition times a block of calls of ours,
+    then the same number of theirs, so both see the same load; the ratio of each pair is
+    taken before the median. Call after a warm-up of both.
+    """
+    calls = max(_iterations(ours), _iterations(theirs), math.ceil(min_seconds / max(_one_call(ours), 1e-9)))
+    ratios, t_ours, t_theirs = [], [], []
+    for _ in range(repeats):
+        t0 = perf_counter()
+        for _ in range(calls):
+            ours()
+        t1 = perf_counter()
+        for _ in range(calls):
+            theirs()
+        t2 = perf_counter()
+        t_ours.append((t1 - t0) / calls)
+        t_theirs.append((t2 - t1) / calls)
+        ratios.append((t2 - t1) / (t1 - t0))
+    return statistics.median(ratios), statistics.median(t_ours), statistics.median(t_theirs)
+
+
+def _one_call(fn: Callable[[], object]) -> float:
+    start = perf_counter()
+    fn()
+    return perf_counter() - start

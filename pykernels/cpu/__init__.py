@@ -13,6 +13,10 @@ IMPLEMENTATIONS = {
     "max_pool2d": "pykernels.cpu.conv:max_pool2d",
     "avg_pool2d": "pykernels.cpu.conv:avg_pool2d",
     "global_avg_pool2d": "pykernels.cpu.conv:global_avg_pool2d",
+    "quantize": "pykernels.cpu.int8:quantize",
+    "dequantize": "pykernels.cpu.int8:dequantize",
+    "requantize": "pykernels.cpu.int8:requantize",
+    "gemm_int8": "pykernels.cpu.int8:gemm_int8",
 }
 
 

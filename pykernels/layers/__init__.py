@@ -21,12 +21,13 @@ from pykernels.layers.dense import Dense
 from pykernels.layers.embedding import Embedding
 from pykernels.layers.functional import Input, Model
 from pykernels.layers.merge import Concatenate
+from pykernels.layers.quantized import QuantizedDense
 from pykernels.layers.recurrent import LSTM, Bidirectional, LSTMCell
 from pykernels.layers.sequential import Sequential
 from pykernels.layers.transformer import TransformerEncoder, TransformerEncoderLayer
 
 __all__ = ["Activation", "AveragePooling2D", "Bidirectional", "Concatenate", "Conv2D", "Dense", "DepthwiseConv2D",
            "Embedding", "Flatten", "GlobalAveragePooling2D", "Input", "InputSpec", "LSTM", "LSTMCell", "Layer",
-           "LayerNormalization", "MaxPooling2D", "Model", "MultiHeadAttention", "PositionEmbedding", "Sequential",
-           "SinusoidalPositionEmbedding", "TransformerEncoder", "TransformerEncoderLayer", "deserialize",
-           "initializers", "serialize"]
+           "LayerNormalization", "MaxPooling2D", "Model", "MultiHeadAttention", "PositionEmbedding",
+           "QuantizedDense", "Sequential", "SinusoidalPositionEmbedding", "TransformerEncoder",
+           "TransformerEncoderLayer", "deserialize", "initializers", "serialize"]

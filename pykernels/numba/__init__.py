@@ -18,6 +18,10 @@ IMPLEMENTATIONS = {
     "max_pool2d": "pykernels.numba.conv:max_pool2d",
     "avg_pool2d": "pykernels.numba.conv:avg_pool2d",
     "global_avg_pool2d": "pykernels.numba.conv:global_avg_pool2d",
+    "quantize": "pykernels.numba.int8:quantize",
+    "dequantize": "pykernels.numba.int8:dequantize",
+    "requantize": "pykernels.numba.int8:requantize",
+    "gemm_int8": "pykernels.numba.int8:gemm_int8",
 }
 
 

@@ -18,6 +18,10 @@ IMPLEMENTATIONS = {
     "max_pool2d": "pykernels.reference.backend:max_pool2d",
     "avg_pool2d": "pykernels.reference.backend:avg_pool2d",
     "global_avg_pool2d": "pykernels.reference.backend:global_avg_pool2d",
+    "quantize": "pykernels.reference.int8_backend:quantize",
+    "dequantize": "pykernels.reference.int8_backend:dequantize",
+    "requantize": "pykernels.reference.int8_backend:requantize",
+    "gemm_int8": "pykernels.reference.int8_backend:gemm_int8",
 }
 
 

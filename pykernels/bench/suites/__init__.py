@@ -24,6 +24,7 @@ SUITES = {
     "attention": ("pykernels.bench.suites.attention", "fused scaled dot-product attention: BERT, 1k-4k causal, 16k tokens"),
     "conv": ("pykernels.bench.suites.conv", "conv2d: classic CNN layer, every ResNet-50 conv (batch 1, 8), "
                                             "MobileNetV2 depthwise"),
+    "int8": ("pykernels.bench.suites.int8", "int8 GEMM and dynamic quantized Linear vs float32, FBGEMM, torch._int_mm, ONNX Runtime"),
 }
 
 

@@ -1,0 +1,213 @@
+// int8 GEMM driver: packs A (quantizing float32 rows on the way), then runs the
+// microkernel over the prepacked B and applies the epilogue to each finished tile.
+//
+//   pack A   rows -> uint8 codes (S8 + 128, or quantized F32), panels of 4 rows
+//            interleaved per group of 4 k; row sums and the largest code on the way
+//   threads  split the column panels of B; no barriers
+//   for ic in M by mc:        A block (mc x k codes, <= 192 KiB) stays in L2
+//     for jp in my panels:    B panel (k x 16 bytes) read once per A block, reused from L2
+//       for ip in the block:  microkernel on the 4 x 16 tile (whole k), then the epilogue
+//
+// M <= 16 (batch 1..16 inference) is a single A block: B streams through exactly once,
+// in order, with the 1..4-row kernels on the last panel; nothing else is needed.
+// The tile stays in a local buffer from microkernel to epilogue, so an F32 / U8 / S8
+// result never makes an int32 round trip through memory.
+#include <omp.h>
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "common/scratch.h"
+#include "common/threads.h"
+#include "cpu/int8/gemm_int8.h"
+#include "cpu/int8/quantize.h"
+
+namespace pk {
+namespace {
+
+constexpr int kMr = 4;
+constexpr int64_t kABlockBytes = 192 * 1024;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+struct PackedA {
+  uint8_t* codes;   // panel ip at codes + ip * kMr * k4
+  int32_t* rowsum;  // m values: sum of the codes of each row
+  int32_t amax;     // the largest code
+  int32_t za;       // the zero point of the codes
+};
+
+// Row i of A as uint8 codes into row[0 : k4] (zero-padded); returns its sum, updates amax.
+int32_t row_codes(const Int8GemmArgs& g, int64_t i, int64_t k4, float* fbuf, uint8_t* row, int32_t* amax) {
+  if (g.a_dtype == Int8Dtype::F32) {
+    const float* src = static_cast<const float*>(g.a) + i * g.a_rs;
+    if (g.a_cs != 1) {
+      for (int64_t p = 0; p < g.k; ++p) fbuf[p] = src[p * g.a_cs];
+      src = fbuf;
+    }
+    const QuantizeParams qp{&g.a_scale, 0, &g.a_zero_point, 0, 0, g.a_qmax};
+    quantize_row(src, g.k, qp, QDtype::U8, row);
+  } else {
+    const uint8_t flip = g.a_dtype == Int8Dtype::S8 ? 0x80 : 0;  // s8 + 128 as u8 codes
+    const auto* src = static_cast<const uint8_t*>(g.a) + i * g.a_rs;
+    if (g.a_cs == 1) {  // the common case, vectorized
+      for (int64_t p = 0; p < g.k; ++p) row[p] = src[p] ^ flip;
+    } else {
+      for (int64_t p = 0; p < g.k; ++p) row[p] = src[p * g.a_cs] ^ flip;
+    }
+  }
+  std::memset(row + g.k, 0, k4 - g.k);
+  uint32_t sum = 0;  // wraps like the corrections it feeds
+  uint8_t mx = 0;
+  for (int64_t p = 0; p < g.k; ++p) {
+    sum += row[p];
+    mx = std::max(mx, row[p]);
+  }
+  *amax = std::max<int32_t>(*amax, mx);
+  return static_cast<int32_t>(sum);
+}
+
+PackedA pack_a(const Int8GemmArgs& g, int64_t k4, int threads) {
+  static thread_local ScratchBuffer codes_scratch, sum_scratch;
+  const int64_t panels = ceil_div(g.m, kMr);
+  PackedA pa{reinterpret_cast<uint8_t*>(codes_scratch.floats(panels * kMr * k4 / 4 + 16)),
+             reinterpret_cast<int32_t*>(sum_scratch.floats(g.m)), 0,
+             g.a_zero_point + (g.a_dtype == Int8Dtype::S8 ? 128 : 0)};
+  int32_t amax = 0;
+#pragma omp parallel num_threads(threads) reduction(max : amax) if (threads > 1)
+  {
+    static thread_local ScratchBuffer row_scratch, float_scratch;
+    auto* row = reinterpret_cast<uint8_t*>(row_scratch.floats(k4 / 4));
+    float* fbuf = g.a_dtype == Int8Dtype::F32 && g.a_cs != 1 ? float_scratch.floats(g.k) : nullptr;
+#pragma omp for schedule(static)
+    for (int64_t ip = 0; ip < panels; ++ip) {
+      const int64_t rows = std::min<int64_t>(kMr, g.m - ip * kMr);
+      auto* panel = reinterpret_cast<int32_t*>(pa.codes + ip * kMr * k4);
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t i = ip * kMr + r;
+        pa.rowsum[i] = row_codes(g, i, k4, fbuf, row, &amax);
+        const auto* quads = reinterpret_cast<const int32_t*>(row);
+        for (int64_t q = 0; q < k4 / 4; ++q) panel[q * rows + r] = quads[q];
+      }
+    }
+  }
+  pa.amax = amax;
+  return pa;
+}
+
+// S = acc - zb(j) * rowsum(i) - za * colsum(j) + k * za * zb(j), in wrapping arithmetic,
+// then the output conversion, for the tile C[i0 : i0 + rows, j0 : j0 + cols].
+void epilogue(const Int8GemmArgs& g, const PackedA& pa, int32_t* tile, int64_t i0, int64_t j0, int64_t rows,
+              int64_t cols) {
+  const uint32_t za = static_cast<uint32_t>(pa.za), kk = static_cast<uint32_t>(g.k);
+  for (int64_t r = 0; r < rows; ++r) {
+    auto* t = reinterpret_cast<uint32_t*>(tile + 16 * r);
+    const uint32_t rs = static_cast<uint32_t>(pa.rowsum[i0 + r]);
+    for (int64_t s = 0; s < cols; ++s) {
+      const uint32_t zb = g.b_zero_point ? static_cast<uint32_t>(g.b_zero_point[j0 + s]) : 0u;
+      t[s] = t[s] - zb * rs - za * static_cast<uint32_t>(g.b_colsum[j0 + s]) + kk * za * zb;
+    }
+  }
+  switch (g.c_dtype) {
+    case Int8Dtype::S32:
+      for (int64_t r = 0; r < rows; ++r) {
+        std::memcpy(static_cast<int32_t*>(g.c) + (i0 + r) * g.c_rs + j0, tile + 16 * r, cols * 4);
+      }
+      return;
+    case Int8Dtype::F32:
+      for (int64_t r = 0; r < rows; ++r) {
+        float* out = static_cast<float*>(g.c) + (i0 + r) * g.c_rs + j0;
+        const int32_t* t = tile + 16 * r;
+        for (int64_t s = 0; s < cols; ++s) {
+          const float v = static_cast<float>(t[s]) * (g.a_scale * g.scale[j0 + s]) + (g.bias ? g.bias[j0 + s] : 0.0f);
+          out[s] = g.activation == Activation::Relu ? std::max(v, 0.0f) : v;
+        }
+        if (g.activation != Activation::None && g.activation != Activation::Relu) {
+          apply_activation(out, cols, g.activation);
+        }
+      }
+      return;
+    default: {
+      const QDtype dtype = g.c_dtype == Int8Dtype::S8 ? QDtype::S8 : QDtype::U8;
+      const int32_t lo = dtype == QDtype::S8 ? -128 : 0, hi = dtype == QDtype::S8 ? 127 : 255;
+      const RequantizeParams rp{g.multiplier + j0, 1, &g.c_zero_point, 0,
+                                g.activation == Activation::Relu ? std::max(lo, g.c_zero_point) : lo, hi};
+      for (int64_t r = 0; r < rows; ++r) {
+        int32_t* t = tile + 16 * r;
+        if (g.bias_s32) {
+          for (int64_t s = 0; s < cols; ++s) {
+            t[s] = static_cast<int32_t>(static_cast<uint32_t>(t[s]) + static_cast<uint32_t>(g.bias_s32[j0 + s]));
+          }
+        }
+        requantize_row(t, cols, rp, dtype, static_cast<uint8_t*>(g.c) + (i0 + r) * g.c_rs + j0);
+      }
+    }
+  }
+}
+
+// Enough threads that each gets at least ~1 M multiply-adds.
+int threads_for(const Int8GemmArgs& g) {
+  const double macs = static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k);
+  return static_cast<int>(std::min<double>(get_num_threads(), std::max(1.0, macs / 1e6)));
+}
+
+}  // namespace
+
+bool int8_dynamic_qparams(const Int8GemmArgs& g, float* scale, int32_t* zero_point) {
+  const auto* a = static_cast<const float*>(g.a);
+  float lo = 0.0f, hi = 0.0f;
+  bool finite = true;
+  std::vector<float> row(g.a_cs == 1 ? 0 : g.k);
+  for (int64_t i = 0; i < g.m && g.k > 0; ++i) {
+    const float* src = a + i * g.a_rs;
+    if (g.a_cs != 1) {
+      for (int64_t p = 0; p < g.k; ++p) row[p] = src[p * g.a_cs];
+      src = row.data();
+    }
+    float rlo, rhi;
+    finite &= !minmax_row(src, g.k, &rlo, &rhi);
+    lo = std::min(lo, rlo), hi = std::max(hi, rhi);
+  }
+  if (!finite || !std::isfinite(lo) || !std::isfinite(hi)) return false;
+  const double range = (static_cast<double>(hi) - static_cast<double>(lo)) / g.a_qmax;
+  float s = static_cast<float>(std::max(range, static_cast<double>(FLT_MIN)));
+  if (s == FLT_MIN) s = 1.0f;
+  const double zp = -std::nearbyint(static_cast<double>(lo) / static_cast<double>(s));
+  *scale = s;
+  *zero_point = static_cast<int32_t>(std::min<double>(std::max(zp, 0.0), g.a_qmax));
+  return true;
+}
+
+void gemm_int8(const Int8GemmArgs& g) {
+  if (g.m == 0 || g.n == 0) return;
+  const int64_t groups = ceil_div(g.k, 4), k4 = groups * 4;
+  const int threads = threads_for(g);
+  const PackedA pa = pack_a(g, k4, threads);
+  const Int8Kernels& kernels = int8_kernels();
+  const Int8Ukernel* table = pa.amax <= g.b_safe_a_max ? kernels.plain : kernels.split;
+  const int64_t panels_n = ceil_div(g.n, kInt8PanelCols);
+  const int64_t mc = std::max<int64_t>(kMr, kABlockBytes / std::max<int64_t>(k4, 1) / kMr * kMr);
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    const int64_t tid = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t jp0 = panels_n * tid / nt, jp1 = panels_n * (tid + 1) / nt;
+    alignas(64) int32_t tile[kMr * 16];
+    for (int64_t i0 = 0; i0 < g.m; i0 += mc) {
+      const int64_t mb = std::min(mc, g.m - i0);
+      for (int64_t jp = jp0; jp < jp1; ++jp) {
+        const int8_t* b = g.b_packed + jp * groups * 64;
+        const int64_t j = jp * kInt8PanelCols, cols = std::min<int64_t>(kInt8PanelCols, g.n - j);
+        for (int64_t i = i0; i < i0 + mb; i += kMr) {
+          const int64_t rows = std::min<int64_t>(kMr, g.m - i);
+          table[rows - 1](groups, pa.codes + i * k4, b, tile);
+          epilogue(g, pa, tile, i, j, rows, cols);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace pk

@@ -1,0 +1,141 @@
+"""Suite "int8": the int8 GEMM and the dynamic quantized Linear, against float32 and int8 baselines.
+
+Shapes come from ``benchmarks/shapes/int8.json``. Group op "matmul_int8" times
+``ops.matmul_int8(a, packed_b, backend=name)`` (B prepacked once, as weights are) against
+our float32 ``ops.matmul`` ("f32-gemm") and NumPy on the same values in float32, and the
+int8 GEMMs of ``torch._int_mm`` and ONNX Runtime's ``MatMulInteger`` (MLAS) when
+installed. A holds uint8 codes in [0, 127], so s8 x s8 baselines see the same numbers.
+Group op "linear_int8" times the whole dynamic quantized Linear, ``ops.linear_int8(x, w,
+bias)`` (per-call activation quantization + int8 GEMM + dequantization and bias), against
+our float32 ``ops.linear``, NumPy, and PyTorch's FBGEMM dynamic quantized Linear with
+the same per-channel int8 weights. Work is counted as 2*M*N*K operations.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from pykernels import ops, registry
+from pykernels.bench import baselines
+from pykernels.bench.case import Case, Contender, Prepared
+from pykernels.bench.suites import shapes
+from pykernels.formats import Int8Weights
+from pykernels.reference import gemm as reference
+from pykernels.reference import int8 as int8_reference
+
+NAME = "int8"
+SHAPE = "MxKxN"
+OURS_F32 = "f32-gemm"
+BASELINE_NAMES = {
+    "matmul_int8": (OURS_F32, "numpy", "torch._int_mm", "onnxruntime"),
+    "linear_int8": (OURS_F32, "numpy", "torch-fbgemm"),
+}
+MAX_LINEAR_RELATIVE_ERROR = 0.02  # quantized vs float linear on random data (~0.5% typical)
+
+
+def cases(quick: bool = False) -> list[Case]:
+    found = []
+    for group in shapes("int8.json")["groups"]:
+        for s in group["shapes"]:
+            if quick and not s.get("quick", False):
+                continue
+            m, k, n = s["m"], s["k"], s["n"]
+            found.append(Case(NAME, group["name"], f"{m}x{k}x{n}", 2.0 * m * k * n,
+                              {"op": group["op"], "m": m, "k": k, "n": n}))
+    return found
+
+
+def implementations() -> list[str]:
+    return [name for name in registry.backend_names("gemm_int8") if name != "reference"]
+
+
+def _installed(name: str) -> bool:
+    package = {"torch._int_mm": "torch", "torch-fbgemm": "torch"}.get(name, name)
+    return name == OURS_F32 or package in baselines.available()
+
+
+def contenders() -> list[tuple[str, bool]]:
+    theirs = dict.fromkeys(b for names in BASELINE_NAMES.values() for b in names if _installed(b))
+    return [(name, False) for name in implementations()] + [(name, True) for name in theirs]
+
+
+def _ort_session(m: int, k: int, n: int):
+    """An ONNX Runtime session running MatMulInteger, on pykernels' current thread count (made per count)."""
+    import onnxruntime as ort
+
+    import pykernels
+    from pykernels.bench.onnx_models import matmul_integer
+
+    sessions = {}
+
+    def session():
+        threads = pykernels.get_num_threads()
+        if threads not in sessions:
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            sessions[threads] = ort.InferenceSession(matmul_integer(m, k, n), options,
+                                                     providers=["CPUExecutionProvider"])
+        return sessions[threads]
+
+    return session
+
+
+def _prepare_matmul(p, rng, torch):
+    m, k, n = p["m"], p["k"], p["n"]
+    a = rng.integers(0, 128, (m, k), dtype=np.uint8)
+    b = rng.integers(-127, 128, (k, n), dtype=np.int8)
+    packed = ops.pack_int8(b)
+    af, bf = a.astype(np.float32), b.astype(np.float32)
+    expected = int8_reference.gemm_s64(a, 0, packed.data)
+    ours = {name: (lambda name=name: ops.matmul_int8(a, packed, backend=name)) for name in implementations()}
+    theirs = {OURS_F32: lambda: ops.matmul(af, bf), "numpy": lambda: af @ bf}
+    if torch is not None:
+        ta, tb = torch.from_numpy(a.view(np.int8)), torch.from_numpy(b)
+        theirs["torch._int_mm"] = lambda: torch._int_mm(ta, tb)
+    if baselines.module("onnxruntime") is not None:
+        session = _ort_session(m, k, n)
+        theirs["onnxruntime"] = lambda: session().run(None, {"A": a, "B": b})[0]
+
+    def check(result, what: str) -> None:  # exact: float32 holds these sums exactly (|S| < 2^24)
+        np.testing.assert_array_equal(np.asarray(result, np.float64), expected, err_msg=what)
+
+    return ours, theirs, check
+
+
+def _prepare_linear(p, rng, torch):
+    m, k, n = p["m"], p["k"], p["n"]
+    x = rng.standard_normal((m, k), dtype=np.float32)
+    w = (rng.standard_normal((n, k), dtype=np.float32) / np.sqrt(k)).astype(np.float32)
+    bias = rng.standard_normal(n, dtype=np.float32)
+    weights = Int8Weights.from_float(w, per_channel=True)
+    ref64 = reference.linear(x, w, bias)
+    ours = {name: (lambda name=name: ops.linear_int8(x, weights, bias, backend=name)) for name in implementations()}
+    theirs = {OURS_F32: lambda: ops.linear(x, w, bias), "numpy": lambda: x @ w.T + bias}
+    if torch is not None:
+        qw = torch.quantize_per_channel(torch.from_numpy(weights.data.astype(np.float32) * weights.scale[:, None]),
+                                        torch.from_numpy(weights.scale.astype(np.float64)),
+                                        torch.zeros(n, dtype=torch.long), 0, torch.qint8)
+        torch.backends.quantized.engine = "fbgemm"
+        packed = torch.ops.quantized.linear_prepack(qw, torch.from_numpy(bias))
+        tx = torch.from_numpy(x)
+        theirs["torch-fbgemm"] = lambda: torch.ops.quantized.linear_dynamic(tx, packed, True)
+
+    def check(result, what: str) -> None:  # quantization error, not rounding: a relative bound
+        result = np.asarray(result, np.float64)
+        error = np.linalg.norm(result - ref64) / np.linalg.norm(ref64)
+        assert np.isfinite(result).all() and error < MAX_LINEAR_RELATIVE_ERROR, \
+            f"{what}: relative error {error:.3g} vs the float64 linear exceeds {MAX_LINEAR_RELATIVE_ERROR}"
+
+    return ours, theirs, check
+
+
+def prepare(case: Case) -> Prepared:
+    p = case.params
+    rng = np.random.default_rng(0)
+    torch = baselines.module("torch")
+    make = _prepare_matmul if p["op"] == "matmul_int8" else _prepare_linear
+    ours, theirs, check = make(p, rng, torch)
+    wanted = BASELINE_NAMES[p["op"]]
+    contenders = [Contender(name, False, fn) for name, fn in ours.items()]
+    contenders += [Contender(name, True, fn) for name, fn in theirs.items() if name in wanted]
+    return Prepared(case, tuple(contenders), check)

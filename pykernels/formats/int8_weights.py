@@ -1,0 +1,99 @@
+"""Int8Weights: the int8 weight matrix of a linear map, ready for the int8 GEMM.
+
+Holds W (out_features N, in_features K) as int8 codes with per-channel (one per output
+row) or per-tensor scales and zero points, and what every multiplication needs and is
+worth computing once:
+
+- ``colsum``: sum_k W[n, k] (int32, wrapping), for the activation zero-point correction;
+- ``abs_sum_max``: max_n sum_k |W[n, k] - zero_point[n]|, the bound that decides whether
+  an int32 accumulator can overflow (ops raise OverflowError before computing);
+- ``safe_a_max``: the largest uint8 activation code for which the AVX2 u8 x s8 kernel's
+  pairs of products a0*w0 + a1*w1 (over k = 2t, 2t + 1) never leave int16, so that
+  ``vpmaddubsw`` cannot saturate. Quantized layers quantize activations to
+  [0, safe_a_max] (>= 127: this is PyTorch/FBGEMM's "reduce_range", relaxed when the
+  weights allow); larger codes still give exact results through a slower kernel.
+- backend layouts, packed on first use and kept (``packed(backend, make)``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from pykernels import validation
+from pykernels.formats.qtensor import QTensor
+
+INT16_MAX = 32767
+INT32_MAX = 2**31 - 1
+
+
+def _safe_a_max(w: np.ndarray) -> int:
+    """The largest activation code a with a * (positive part of a pair) <= 32767 and a * (negative part) <= 32768."""
+    n, k = w.shape
+    pairs = np.zeros((n, k + k % 2), np.int32)
+    pairs[:, :k] = w
+    pos, neg = np.maximum(pairs, 0), np.maximum(-pairs, 0)
+    pos_max = int((pos[:, 0::2] + pos[:, 1::2]).max(initial=0))
+    neg_max = int((neg[:, 0::2] + neg[:, 1::2]).max(initial=0))
+    return min(255, INT16_MAX // max(pos_max, 1), (INT16_MAX + 1) // max(neg_max, 1))
+
+
+class Int8Weights:
+    """Prepacked int8 weights W (N, K): per-channel along axis 0, or per tensor."""
+
+    def __init__(self, weight: QTensor):
+        if not isinstance(weight, QTensor):
+            raise TypeError(f"Int8Weights: expected a QTensor, got {type(weight).__name__}")
+        if weight.dtype != np.int8:
+            raise TypeError(f"Int8Weights: weights must be int8 codes, got {weight.dtype}")
+        if weight.data.ndim != 2:
+            raise ValueError(f"Int8Weights: weights must be 2-D (out_features, in_features), got shape {weight.shape}")
+        if weight.axis not in (None, 0):
+            raise ValueError(f"Int8Weights: per-channel parameters must run along axis 0 (out_features), "
+                             f"got axis {weight.axis}")
+        self.qweight = weight
+        self.data = np.ascontiguousarray(weight.data)
+        n, k = self.data.shape
+        self.scale = np.ascontiguousarray(np.broadcast_to(weight.scale, (n,)))
+        zero_point = np.ascontiguousarray(np.broadcast_to(weight.zero_point, (n,)))
+        self.zero_point = zero_point if zero_point.any() else None  # None: symmetric, no correction
+        wide = self.data.astype(np.int64)
+        self.colsum = wide.sum(axis=1).astype(np.int32)  # wraps like the kernels' int32 arithmetic
+        centered = wide - (0 if self.zero_point is None else self.zero_point[:, None])
+        self.abs_sum_max = int(np.abs(centered).sum(axis=1).max(initial=0))
+        self.safe_a_max = _safe_a_max(self.data)
+        self._packed: dict[str, object] = {}
+
+    @classmethod
+    def from_int8(cls, w: np.ndarray) -> "Int8Weights":
+        """Raw int8 codes W (N, K) with scale 1 and zero point 0 (for integer matmuls)."""
+        w = validation.integer_array(w, "Int8Weights", "w", (np.int8,), ndim=2)
+        return cls(QTensor(w, 1.0, 0))
+
+    @classmethod
+    def from_float(cls, w: np.ndarray, *, per_channel: bool = True) -> "Int8Weights":
+        """Symmetric int8 quantization of float weights W (N, K) on their min/max."""
+        return cls(QTensor.from_float(w, np.int8, axis=0 if per_channel else None, symmetric=True))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.data.shape
+
+    @property
+    def out_features(self) -> int:
+        return self.data.shape[0]
+
+    @property
+    def in_features(self) -> int:
+        return self.data.shape[1]
+
+    def packed(self, backend: str, make):
+        """The backend's layout of these weights: ``make(self)`` on first use, then cached."""
+        if backend not in self._packed:
+            self._packed[backend] = make(self)
+        return self._packed[backend]
+
+    def dequantize(self) -> np.ndarray:
+        return self.qweight.dequantize()
+
+    def __repr__(self) -> str:
+        kind = "per-channel" if self.qweight.per_channel else "per-tensor"
+        return f"Int8Weights(shape={self.shape}, {kind}, safe_a_max={self.safe_a_max})"

@@ -1,0 +1,215 @@
+# Quantization and the int8 GEMM in Numba (semantics: pykernels.reference.int8).
+#
+# quantize / dequantize / requantize: one loop per row, the row's parameters picked by
+# `per` (0 tensor, 1 row, 2 column); rows run in parallel for large inputs.
+#
+# gemm_int8: A is first turned into uint8 codes (int8 + 128, or quantized float32) with
+# their row sums, then S = codes . W^T runs as 4 x 4 tiles of dot products along K over
+# the rows of the codes and of W (both contiguous along K): 16 int32 accumulators that
+# LLVM's loop vectorizer widens, so the products stay in 32-bit lanes (exact: the op has
+# checked that S fits in int32; the raw sums wrap exactly like the AVX2 kernel's and the
+# zero-point corrections are applied in int64). Threads split the columns of W.
+import numpy as np
+from numba import njit, prange
+
+from pykernels.formats.qtensor import dynamic_qparams
+from pykernels.numba.activations import CODES, activate, set_threads
+
+PER = {"tensor": 0, "row": 1, "col": 2}
+MIN_WORK_PER_THREAD = 1 << 16  # elements (quantize) or multiply-adds / 16 (gemm) per thread
+OUT_S32, OUT_F32, OUT_Q = 0, 1, 2
+
+
+@njit(cache=True)
+def _param(p, per, r, c):
+    return p[0] if per == 0 else (p[r] if per == 1 else p[c])
+
+
+@njit(cache=True)
+def _quantize_row(x, scale, zero_point, per, lo, hi, q, r):
+    for c in range(x.shape[1]):
+        z = _param(zero_point, per, r, c)
+        v = x[r, c] / _param(scale, per, r, c)
+        if v != v:
+            v = np.float32(0.0)
+        v = min(max(v, np.float32(lo - z)), np.float32(hi - z))
+        q[r, c] = np.int32(np.rint(v)) + z
+
+
+@njit(cache=True, parallel=True)
+def _quantize(x, scale, zero_point, per, lo, hi, q):
+    for r in prange(x.shape[0]):
+        _quantize_row(x, scale, zero_point, per, lo, hi, q, r)
+
+
+@njit(cache=True, parallel=True)
+def _dequantize(q, scale, zero_point, per, y):
+    for r in prange(q.shape[0]):
+        for c in range(q.shape[1]):
+            y[r, c] = np.float32(np.int32(q[r, c]) - _param(zero_point, per, r, c)) * _param(scale, per, r, c)
+
+
+@njit(cache=True)
+def _requantize_value(x, m, z, lo, hi):
+    v = min(max(np.rint(np.float64(x) * m), np.float64(lo - z)), np.float64(hi - z))
+    return np.int64(v) + z
+
+
+@njit(cache=True, parallel=True)
+def _requantize(x, multiplier, zero_point, per, lo, hi, q):
+    for r in prange(x.shape[0]):
+        for c in range(x.shape[1]):
+            q[r, c] = _requantize_value(x[r, c], _param(multiplier, per, r, c), _param(zero_point, per, r, c), lo, hi)
+
+
+def _threads(work):
+    return set_threads(work, MIN_WORK_PER_THREAD)
+
+
+def quantize(x, scale, zero_point, per, lo, hi, q):
+    _quantize(x, scale, zero_point, PER[per], lo, hi, q)
+
+
+def dequantize(q, scale, zero_point, per, y):
+    _dequantize(q, scale, zero_point, PER[per], y)
+
+
+def requantize(x, multiplier, zero_point, per, lo, hi, q):
+    _requantize(x, multiplier, zero_point, PER[per], lo, hi, q)
+
+
+@njit(cache=True)
+def _int_codes(a, flip, codes, rowsum):
+    """codes = a as uint8 codes (int8 + 128 when flip), with their row sums."""
+    for i in range(a.shape[0]):
+        s = 0
+        for p in range(a.shape[1]):
+            v = np.int32(a[i, p]) + flip
+            codes[i, p] = v
+            s += v
+        rowsum[i] = s
+
+
+@njit(cache=True)
+def _float_codes(a, scale, zero_point, qmax, codes, rowsum):
+    zp = np.empty(1, np.int32)
+    zp[0] = zero_point
+    sc = np.empty(1, np.float32)
+    sc[0] = scale
+    for i in range(a.shape[0]):
+        row = np.ascontiguousarray(a[i:i + 1, :])
+        _quantize_row(row, sc, zp, 0, 0, qmax, codes[i:i + 1, :], 0)
+        s = 0
+        for p in range(a.shape[1]):
+            s += codes[i, p]
+        rowsum[i] = s
+
+
+@njit(cache=True)
+def _dot_4x4(codes, i, w, j, k, last_i, last_j):
+    """The 4 x 4 tile of sum_p codes[i + r, p] * w[j + c, p] (rows / columns clamped to the last).
+
+    k is unsigned so that Numba emits no negative-index wraparound, which would stop LLVM
+    from vectorizing the loop (as in numba/gemm.py).
+    """
+    a0, a1, a2, a3 = codes[i], codes[min(i + 1, last_i)], codes[min(i + 2, last_i)], codes[min(i + 3, last_i)]
+    b0, b1, b2, b3 = w[j], w[min(j + 1, last_j)], w[min(j + 2, last_j)], w[min(j + 3, last_j)]
+    t = np.zeros(16, np.int32)
+    s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = np.int32(0)
+    s20 = s21 = s22 = s23 = s30 = s31 = s32 = s33 = np.int32(0)
+    for p in range(k):
+        x0, x1, x2, x3 = np.int32(a0[p]), np.int32(a1[p]), np.int32(a2[p]), np.int32(a3[p])
+        y0, y1, y2, y3 = np.int32(b0[p]), np.int32(b1[p]), np.int32(b2[p]), np.int32(b3[p])
+        s00 += x0 * y0
+        s01 += x0 * y1
+        s02 += x0 * y2
+        s03 += x0 * y3
+        s10 += x1 * y0
+        s11 += x1 * y1
+        s12 += x1 * y2
+        s13 += x1 * y3
+        s20 += x2 * y0
+        s21 += x2 * y1
+        s22 += x2 * y2
+        s23 += x2 * y3
+        s30 += x3 * y0
+        s31 += x3 * y1
+        s32 += x3 * y2
+        s33 += x3 * y3
+    t[0], t[1], t[2], t[3] = s00, s01, s02, s03
+    t[4], t[5], t[6], t[7] = s10, s11, s12, s13
+    t[8], t[9], t[10], t[11] = s20, s21, s22, s23
+    t[12], t[13], t[14], t[15] = s30, s31, s32, s33
+    return t
+
+
+@njit(cache=True)
+def _store(t, i, j, m, n, k, za, rowsum, colsum, wzp, has_wzp, out, kind, scale, bias, has_bias, mult, bias_s32,
+           has_bias_s32, zc, lo, hi, code):
+    for r in range(min(4, m - i)):
+        for c in range(min(4, n - j)):
+            zb = np.int64(wzp[j + c]) if has_wzp else np.int64(0)
+            s = (np.int64(np.int32(t[4 * r + c])) - zb * rowsum[i + r] - np.int64(za) * colsum[j + c]
+                 + np.int64(k) * za * zb)
+            s = np.int64(np.int32(s))  # the exact sum fits in int32 (checked by the op)
+            if kind == OUT_S32:
+                out[i + r, j + c] = s
+            elif kind == OUT_F32:
+                v = np.float32(s) * scale[j + c]
+                if has_bias:
+                    v += bias[j + c]
+                out[i + r, j + c] = activate(v, code)
+            else:
+                if has_bias_s32:
+                    s = np.int64(np.int32(s + bias_s32[j + c]))
+                out[i + r, j + c] = _requantize_value(s, mult[j + c], zc, lo, hi)
+
+
+@njit(cache=True, parallel=True)
+def _gemm(codes, za, rowsum, w, colsum, wzp, has_wzp, out, kind, scale, bias, has_bias, mult, bias_s32,
+          has_bias_s32, zc, lo, hi, code, col_cuts):
+    m, k = codes.shape
+    n = w.shape[0]
+    for t in prange(col_cuts.size - 1):
+        for j in range(col_cuts[t], col_cuts[t + 1], 4):
+            for i in range(0, m, 4):
+                tile = _dot_4x4(codes, i, w, j, np.uint64(k), m - 1, n - 1)
+                _store(tile, i, j, m, n, k, za, rowsum, colsum, wzp, has_wzp, out, kind, scale, bias, has_bias, mult,
+                       bias_s32, has_bias_s32, zc, lo, hi, code)
+
+
+_NONE_F32 = np.zeros(1, np.float32)
+_NONE_F64 = np.zeros(1, np.float64)
+_NONE_I32 = np.zeros(1, np.int32)
+
+
+def gemm_int8(a, a_zero_point, a_scale, a_qmax, weights, out, bias=None, multiplier=None, bias_s32=None,
+              out_zero_point=0, activation="none"):
+    m, k = a.shape
+    n = out.shape[1]
+    if m == 0 or n == 0:
+        return
+    if a_scale is None:
+        a_scale, a_zero_point = dynamic_qparams(a, a_qmax, "gemm_int8")
+    scale = np.float32(a_scale) * weights.scale
+    codes = np.empty((m, k), np.uint8)
+    rowsum = np.empty(m, np.int64)
+    za = a_zero_point
+    if a.dtype == np.float32:
+        _float_codes(a, np.float32(a_scale), np.int32(a_zero_point), a_qmax, codes, rowsum)
+    else:
+        flip = 128 if a.dtype == np.int8 else 0
+        za += flip
+        _int_codes(a, flip, codes, rowsum)
+    kind = OUT_S32 if out.dtype == np.int32 else (OUT_F32 if out.dtype == np.float32 else OUT_Q)
+    lo, hi = (-128, 127) if out.dtype == np.int8 else (0, 255)
+    if activation == "relu" and kind == OUT_Q:
+        lo = max(lo, out_zero_point)
+    threads = _threads(m * n * max(k, 1) // 16)
+    cuts = (np.arange(threads + 1) * (-(-n // 4)) // threads * 4).clip(0, n).astype(np.int64)
+    wzp = weights.zero_point
+    _gemm(codes, za, rowsum, weights.data, weights.colsum.astype(np.int64), _NONE_I32 if wzp is None else wzp,
+          wzp is not None, out, kind, scale, _NONE_F32 if bias is None else bias,
+          bias is not None, _NONE_F64 if multiplier is None else multiplier,
+          _NONE_I32 if bias_s32 is None else bias_s32, bias_s32 is not None, out_zero_point, lo, hi,
+          CODES[activation], cuts)

@@ -1,0 +1,32 @@
+"""The int8 reference as a registry backend: the kernel contracts of pykernels.ops.int8."""
+import numpy as np
+
+from pykernels.formats.qtensor import dynamic_qparams
+from pykernels.reference import int8
+
+
+def _params(p, per, shape):
+    """Per-tensor / per-row / per-column parameters shaped to broadcast over a 2-D array."""
+    return p.reshape(()) if per == "tensor" else (p[:, None] if per == "row" else p[None, :])
+
+
+def quantize(x, scale, zero_point, per, lo, hi, q):
+    q[...] = int8.quantize(x, _params(scale, per, x.shape), _params(zero_point, per, x.shape), lo, hi, q.dtype)
+
+
+def dequantize(q, scale, zero_point, per, y):
+    y[...] = int8.dequantize(q, _params(scale, per, q.shape), _params(zero_point, per, q.shape))
+
+
+def requantize(x, multiplier, zero_point, per, lo, hi, q):
+    q[...] = int8.requantize(x, _params(multiplier, per, x.shape), _params(zero_point, per, x.shape), lo, hi, q.dtype)
+
+
+def gemm_int8(a, a_zero_point, a_scale, a_qmax, weights, out, bias=None, multiplier=None, bias_s32=None,
+              out_zero_point=0, activation="none"):
+    if a_scale is None:
+        a_scale, a_zero_point = dynamic_qparams(a, a_qmax, "gemm_int8")
+    codes, za = int8.activation_codes(a, a_zero_point, a_scale, a_qmax)
+    s = int8.gemm_s64(codes, za, weights.data, weights.zero_point)
+    scale = np.float32(a_scale) * weights.scale
+    out[...] = int8.gemm_int8(s, out.dtype, scale, bias, multiplier, bias_s32, out_zero_point, activation)
