@@ -109,3 +109,13 @@ def finish(target: np.ndarray, out: np.ndarray | None) -> np.ndarray:
     if target is not out:
         np.copyto(out, target)
     return out
+
+
+def sparse_matrix(w, op: str, name: str = "w"):
+    """``w`` if it is one of the sparse weight formats (pykernels.formats), else TypeError."""
+    from pykernels.formats import SPARSE_FORMATS
+    if not isinstance(w, SPARSE_FORMATS):
+        expected = ", ".join(f.__name__ for f in SPARSE_FORMATS)
+        raise TypeError(f"{op}: {name} must be a sparse matrix ({expected}; build one with e.g. "
+                        f"CSRMatrix.from_dense), got {type(w).__name__}")
+    return w

@@ -5,6 +5,7 @@ IMPLEMENTATIONS = {
     "gemm": "pykernels.cpu.gemm:gemm",
     "activation": "pykernels.cpu.activations:activation",
     "softmax": "pykernels.cpu.activations:softmax",
+    "spmm": "pykernels.cpu.spmm:spmm",
 }
 
 

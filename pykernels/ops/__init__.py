@@ -5,5 +5,6 @@ Every op takes ``backend="auto"`` (the fastest available) or a backend's name, a
 """
 from pykernels.ops.activations import activation, gelu, relu, sigmoid, softmax, tanh
 from pykernels.ops.gemm import linear, matmul
+from pykernels.ops.spmm import spmm
 
-__all__ = ["activation", "gelu", "linear", "matmul", "relu", "sigmoid", "softmax", "tanh"]
+__all__ = ["activation", "gelu", "linear", "matmul", "relu", "sigmoid", "softmax", "spmm", "tanh"]

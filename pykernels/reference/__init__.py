@@ -10,6 +10,7 @@ IMPLEMENTATIONS = {
     "gemm": "pykernels.reference.backend:gemm",
     "activation": "pykernels.reference.backend:activation",
     "softmax": "pykernels.reference.backend:softmax",
+    "spmm": "pykernels.reference.backend:spmm",
 }
 
 

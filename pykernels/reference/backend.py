@@ -12,3 +12,8 @@ def activation(x, name):
 
 def softmax(x, out):
     out[...] = activations.softmax(x)
+
+
+def spmm(w, x, out, bias=None, activation="none"):
+    from pykernels.reference import spmm as _spmm
+    out[...] = _spmm.spmm(w, x, bias, activation)
