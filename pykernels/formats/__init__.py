@@ -10,3 +10,7 @@ from pykernels.formats.nm import NMMatrix
 SPARSE_FORMATS = (CSRMatrix, BSRMatrix, NMMatrix)
 
 __all__ = ["BSRMatrix", "CSRMatrix", "NMMatrix", "SPARSE_FORMATS"]
+
+from pykernels.formats.patterns import Pattern, parse as parse_pattern, to_sparse  # noqa: E402
+
+__all__ += ["Pattern", "parse_pattern", "to_sparse"]

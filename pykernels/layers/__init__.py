@@ -15,6 +15,7 @@ from pykernels.layers.base import InputSpec, Layer, deserialize, serialize
 from pykernels.layers.core import Activation, Flatten
 from pykernels.layers.dense import Dense
 from pykernels.layers.sequential import Sequential
+from pykernels.layers.sparse import SparseConv2D, SparseDense
 
-__all__ = ["Activation", "Dense", "Flatten", "InputSpec", "Layer", "Sequential", "deserialize", "initializers",
+__all__ = ["Activation", "Dense", "Flatten", "InputSpec", "Layer", "Sequential", "SparseConv2D", "SparseDense", "deserialize", "initializers",
            "serialize"]

@@ -10,6 +10,7 @@ IMPLEMENTATIONS = {
     "gemm": "pykernels.numba.gemm:gemm",
     "activation": "pykernels.numba.activations:activation",
     "softmax": "pykernels.numba.activations:softmax",
+    "spmm": "pykernels.numba.spmm:spmm",
 }
 
 
