@@ -1,14 +1,20 @@
 // SpMM driver: packing of X into column panels, row blocks balanced by nonzeros across
-// OpenMP threads, and the activation epilogue around the microkernels (spmm_config.h).
+// OpenMP threads, k blocking, and the activation epilogue around the microkernels
+// (spmm_config.h).
 //
 //   pack X (k x n, any strides) into panels of nb columns, each k x nb contiguous and
-//   zero padded: a panel row is one aligned run the kernel reads as whole vectors, and
-//   the panel (k x nb x 4 bytes, 128 KiB for k = 1024) stays in L2 without the set
-//   conflicts a power-of-two row stride of X would cause;
-//   parallel: each thread owns a contiguous range of (block) rows holding an equal share
-//     of the nonzeros, and for each panel runs the microkernel on CHUNK rows at a time,
-//     then the activation on those rows while they are in L1.
-// Threads share the packed X (each keeps its panel in its own L2); W is read once per panel.
+//     zero padded: a panel row is one aligned run the kernel reads as whole vectors,
+//     with none of the cache set conflicts a power-of-two row stride of X causes;
+//   parallel: each thread owns a contiguous range of (block) rows with an equal share
+//     of the stored values; per panel:
+//       for W chunk (rows holding ~16K values, kept in L2):
+//         for k block (a 32 KiB slice of the panel, kept in L1):
+//           microkernel on 24 rows at a time; after the last k block, the activation.
+//   K is blocked only when rows are dense enough to find >= 128 values per block
+//   (at 50-70% sparsity this turns L2-bound loads into L1 hits; at 90% the per-row
+//   cost of a block would outweigh it, so the panel (128 KiB at k = 1024) streams
+//   from L2). Where each row's k blocks start is found once per call (binary search).
+// Threads share the packed X; W is read once per panel.
 #include <omp.h>
 
 #include <algorithm>
@@ -23,6 +29,9 @@
 namespace pk {
 namespace {
 
+constexpr int64_t kL1Bytes = 32768;  // the X panel slice of one k block
+constexpr double kMinPerBlock = 128;  // values a row should find per k block
+constexpr double kL2Values = 16384;  // stored values of a W chunk (with indices ~128 KiB)
 constexpr int64_t kChunkRows = 24;  // output rows per kernel call before the activation runs (a multiple of 3, the N:M tile)
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -87,6 +96,37 @@ void spmm_empty_k(const SpmmArgs& g) {
   }
 }
 
+// Rows of X per k block: a panel slice of about kL1Bytes stays in L1 while the rows
+// of the thread run over it, unless rows are so sparse that a row would find fewer than
+// kMinPerBlock values per block (then the per-row cost of a block dominates).
+int64_t k_block(const SpmmArgs& g, int64_t nb) {
+  const int64_t align = g.format == SparseFormat::Bsr ? g.c : g.nm_m;
+  const double stored = static_cast<double>(work_before(g, units(g)) - units(g) * unit_rows(g));
+  const double density = std::max(1e-9, stored / (static_cast<double>(g.m) * static_cast<double>(g.k)));
+  const int64_t rows = std::max<int64_t>(kL1Bytes / (nb * 4), static_cast<int64_t>(kMinPerBlock / density));
+  return std::min(g.k, ceil_div(rows, align) * align);
+}
+
+// For block rows [u0, u1): the first block of each k block of kc columns, and the row's end.
+void block_splits(const SpmmArgs& g, int64_t kc, int64_t stride, int64_t u0, int64_t u1, int32_t* splits) {
+  for (int64_t u = u0; u < u1; ++u) {
+    const int32_t* first = g.indices + g.indptr[u];
+    const int32_t* last = g.indices + g.indptr[u + 1];
+    for (int64_t kb = 0; kb < stride - 1; ++kb) {
+      const int64_t column = kb * kc / g.c;
+      splits[u * stride + kb] = static_cast<int32_t>(std::lower_bound(first, last, column) - g.indices);
+    }
+    splits[u * stride + stride - 1] = g.indptr[u + 1];
+  }
+}
+
+// Units per W chunk: about kL2Values stored values (4 bytes each plus their index),
+// a multiple of the kernel's chunk.
+int64_t w_rows(const SpmmArgs& g, int64_t chunk) {
+  const double per_unit = std::max(1.0, static_cast<double>(work_before(g, units(g))) / std::max<int64_t>(1, units(g)));
+  return std::max<int64_t>(1, static_cast<int64_t>(kL2Values / per_unit / chunk)) * chunk;
+}
+
 // Enough threads that each gets at least ~0.5 MFLOP of nonzero work.
 int threads_for(const SpmmArgs& g) {
   const double flops = 2.0 * static_cast<double>(work_before(g, units(g))) * static_cast<double>(g.n);
@@ -107,6 +147,10 @@ void spmm(const SpmmArgs& g) {
   const int64_t pack_rows = 256, pack_blocks = ceil_div(g.k, pack_rows);
   const int64_t rows_per_unit = unit_rows(g);
   const int64_t chunk = std::max<int64_t>(1, kChunkRows / rows_per_unit);
+  const int64_t kc = k_block(g, nb);
+  const int64_t w_chunk = w_rows(g, chunk);
+  const int64_t k_blocks = ceil_div(g.k, kc), stride = k_blocks + 1;
+  std::vector<int32_t> splits(g.format == SparseFormat::Bsr ? units(g) * stride : 0);
 
 #pragma omp parallel num_threads(threads)
   {
@@ -117,12 +161,25 @@ void spmm(const SpmmArgs& g) {
     }  // implicit barrier: every panel is packed
     const int tid = omp_get_thread_num();
     const int64_t u0 = cuts[tid], u1 = cuts[tid + 1];
+    if (g.format == SparseFormat::Bsr) block_splits(g, kc, stride, u0, u1, splits.data());
     for (int64_t panel = 0; panel < panels; ++panel) {
-      const int64_t j0 = panel * nb, cols = std::min(nb, g.n - j0);
-      for (int64_t u = u0; u < u1; u += chunk) {
-        const int64_t u_end = std::min(u1, u + chunk);
-        kernel.run(g, u, u_end, packed + panel * g.k * nb, nb, cols, g.y + j0);
-        finish_rows(g, u * rows_per_unit, u_end * rows_per_unit, j0, cols);
+      SpmmBlock b{};
+      b.splits = splits.data();
+      b.stride = stride;
+      b.panel = packed + panel * g.k * nb;
+      b.nb = nb;
+      b.cols = std::min(nb, g.n - panel * nb);
+      b.y = g.y + panel * nb;
+      for (int64_t c0 = u0; c0 < u1; c0 += w_chunk) {  // rows whose W stays in L2 over the k blocks
+        const int64_t c1 = std::min(u1, c0 + w_chunk);
+        for (int64_t p0 = 0; p0 < g.k; p0 += kc) {  // a k block of the panel in L1
+          b.p0 = p0, b.p1 = std::min(g.k, p0 + kc), b.first = p0 == 0, b.kb = p0 / kc;
+          for (int64_t u = c0; u < c1; u += chunk) {
+            b.row0 = u, b.row1 = std::min(c1, u + chunk);
+            kernel.run(g, b);
+            if (b.p1 == g.k) finish_rows(g, b.row0 * rows_per_unit, b.row1 * rows_per_unit, panel * nb, b.cols);
+          }
+        }
       }
     }
   }

@@ -1,16 +1,17 @@
 // SpMM microkernels for BSR with r x c blocks (CSR = 1x1), AVX2 + FMA.
 //
-// Computes Y[rows, panel] = bias + W[rows, :] . Xpanel, vectorised along the dense
-// dimension: a panel row of X is NV ymm vectors (nb = 8 NV columns), each weight is
-// broadcast once and FMAed into NV accumulators per output row. Tile: R output rows x
-// NV vectors (R x NV <= 12 accumulators, plus the panel row and one broadcast).
+// Computes Y[rows, panel] (+)= W[rows, k block] . Xpanel[k block], vectorised along the
+// dense dimension: a panel row of X is NV ymm vectors (nb = 8 NV columns), each weight
+// is broadcast once and FMAed into NV accumulators per output row. Tile: R output rows
+// x NV vectors (R x NV <= 12 accumulators, plus the panel row and one broadcast).
 //   1x1 (CSR), 1x4: NV = 4 (32 columns); the 1x1 loop keeps two accumulator sets for
 //        alternate nonzeros, 8 independent FMA chains (FMA latency 4 x 2 pipes).
 //   4x1, 4x4: R = 4, NV = 3: each X panel row loaded (3 loads) feeds 12 FMAs.
 //   8x1:      R = 8, NV = 1.
 //   other r x c: one block row at a time, R = 1, NV = 4.
-// Why fast: the packed panel (k x nb, contiguous) keeps X in L2 with no set conflicts and
-// every nonzero touches whole cache lines; block shapes load an X row once for R rows.
+// Why fast: the driver hands one k block of the packed panel at a time, small enough to
+// stay in L1 (a nonzero's NV loads hit L1, not L2), and every nonzero reads whole
+// aligned lines; block shapes also load an X row once for R output rows.
 #include <immintrin.h>
 
 #include "cpu/spmm/spmm_config.h"
@@ -18,10 +19,27 @@
 namespace pk {
 namespace {
 
-// Writes NV accumulators to y[0 .. cols) (cols <= 8 NV).
+// Loads NV accumulators from y[0 .. cols) (cols <= 8 NV), or the row's bias on the first k block.
 template <int NV>
-void store_row(const __m256* acc, float* y, int64_t cols) {
-  if (cols == 8 * NV) {
+void start_row(const SpmmArgs& g, const SpmmBlock& b, int64_t row, __m256* acc) {
+  const float* y = b.y + row * g.y_rs;
+  if (b.first || b.cols < 8 * NV) {
+    alignas(32) float tile[8 * NV];
+    const float bias = g.bias ? g.bias[row] : 0.0f;
+    for (int64_t j = 0; j < 8 * NV; ++j) tile[j] = b.first || j >= b.cols ? bias : y[j];
+#pragma GCC unroll 4
+    for (int q = 0; q < NV; ++q) acc[q] = _mm256_load_ps(tile + 8 * q);
+    return;
+  }
+#pragma GCC unroll 4
+  for (int q = 0; q < NV; ++q) acc[q] = _mm256_loadu_ps(y + 8 * q);
+}
+
+// Writes NV accumulators to y[0 .. cols).
+template <int NV>
+void store_row(const SpmmArgs& g, const SpmmBlock& b, int64_t row, const __m256* acc) {
+  float* y = b.y + row * g.y_rs;
+  if (b.cols == 8 * NV) {
 #pragma GCC unroll 4
     for (int q = 0; q < NV; ++q) _mm256_storeu_ps(y + 8 * q, acc[q]);
     return;
@@ -29,67 +47,70 @@ void store_row(const __m256* acc, float* y, int64_t cols) {
   alignas(32) float tile[8 * NV];
 #pragma GCC unroll 4
   for (int q = 0; q < NV; ++q) _mm256_store_ps(tile + 8 * q, acc[q]);
-  for (int64_t j = 0; j < cols; ++j) y[j] = tile[j];
+  for (int64_t j = 0; j < b.cols; ++j) y[j] = tile[j];
 }
 
-__m256 bias_of(const float* bias, int64_t row) {
-  return bias ? _mm256_set1_ps(bias[row]) : _mm256_setzero_ps();
+// The blocks of block row `br` inside this k block: [*begin, end).
+int64_t take_blocks(const SpmmBlock& b, int64_t br, int64_t* begin) {
+  const int32_t* split = b.splits + br * b.stride + b.kb;
+  *begin = split[0];
+  return split[1];
 }
 
 // CSR: one row at a time, alternate nonzeros into two accumulator sets.
 template <int NV>
-void csr_rows(const SpmmArgs& g, int64_t row0, int64_t row1, const float* panel, int64_t, int64_t cols,
-              float* y) {
+void csr_rows(const SpmmArgs& g, const SpmmBlock& b) {
   constexpr int64_t NB = 8 * NV;
-  for (int64_t i = row0; i < row1; ++i) {
-    __m256 a[NV], b[NV];
+  for (int64_t i = b.row0; i < b.row1; ++i) {
+    int64_t t;
+    const int64_t end = take_blocks(b, i, &t);
+    if (t == end && !b.first) continue;
+    __m256 a[NV], c[NV];
+    start_row<NV>(g, b, i, a);
 #pragma GCC unroll 4
-    for (int q = 0; q < NV; ++q) a[q] = bias_of(g.bias, i), b[q] = _mm256_setzero_ps();
-    int64_t t = g.indptr[i];
-    const int64_t end = g.indptr[i + 1];
+    for (int q = 0; q < NV; ++q) c[q] = _mm256_setzero_ps();
     for (; t + 1 < end; t += 2) {
-      const float* x0 = panel + static_cast<int64_t>(g.indices[t]) * NB;
-      const float* x1 = panel + static_cast<int64_t>(g.indices[t + 1]) * NB;
+      const float* x0 = b.panel + static_cast<int64_t>(g.indices[t]) * NB;
+      const float* x1 = b.panel + static_cast<int64_t>(g.indices[t + 1]) * NB;
       const __m256 w0 = _mm256_broadcast_ss(g.values + t);
       const __m256 w1 = _mm256_broadcast_ss(g.values + t + 1);
 #pragma GCC unroll 4
       for (int q = 0; q < NV; ++q) {
-        a[q] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x0 + 8 * q), a[q]);
-        b[q] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x1 + 8 * q), b[q]);
+        a[q] = _mm256_fmadd_ps(w0, _mm256_load_ps(x0 + 8 * q), a[q]);
+        c[q] = _mm256_fmadd_ps(w1, _mm256_load_ps(x1 + 8 * q), c[q]);
       }
     }
     if (t < end) {
-      const float* x0 = panel + static_cast<int64_t>(g.indices[t]) * NB;
+      const float* x0 = b.panel + static_cast<int64_t>(g.indices[t]) * NB;
       const __m256 w0 = _mm256_broadcast_ss(g.values + t);
 #pragma GCC unroll 4
-      for (int q = 0; q < NV; ++q) a[q] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x0 + 8 * q), a[q]);
+      for (int q = 0; q < NV; ++q) a[q] = _mm256_fmadd_ps(w0, _mm256_load_ps(x0 + 8 * q), a[q]);
     }
 #pragma GCC unroll 4
-    for (int q = 0; q < NV; ++q) a[q] = _mm256_add_ps(a[q], b[q]);
-    store_row<NV>(a, y + i * g.y_rs, cols);
+    for (int q = 0; q < NV; ++q) a[q] = _mm256_add_ps(a[q], c[q]);
+    store_row<NV>(g, b, i, a);
   }
 }
 
 // R x C blocks: R rows of accumulators; each X panel row is loaded once per block column.
 template <int R, int C, int NV>
-void bsr_rows(const SpmmArgs& g, int64_t row0, int64_t row1, const float* panel, int64_t, int64_t cols,
-              float* y) {
+void bsr_rows(const SpmmArgs& g, const SpmmBlock& b) {
   constexpr int64_t NB = 8 * NV;
-  for (int64_t br = row0; br < row1; ++br) {
+  for (int64_t br = b.row0; br < b.row1; ++br) {
+    int64_t t;
+    const int64_t end = take_blocks(b, br, &t);
+    if (t == end && !b.first) continue;
     __m256 acc[R][NV];
 #pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) {
-#pragma GCC unroll 4
-      for (int q = 0; q < NV; ++q) acc[r][q] = bias_of(g.bias, br * R + r);
-    }
-    for (int64_t b = g.indptr[br]; b < g.indptr[br + 1]; ++b) {
-      const float* v = g.values + b * (R * C);
-      const float* xb = panel + static_cast<int64_t>(g.indices[b]) * (C * NB);
+    for (int r = 0; r < R; ++r) start_row<NV>(g, b, br * R + r, acc[r]);
+    for (; t < end; ++t) {
+      const float* v = g.values + t * (R * C);
+      const float* xb = b.panel + static_cast<int64_t>(g.indices[t]) * (C * NB);
 #pragma GCC unroll 8
       for (int cc = 0; cc < C; ++cc) {
         __m256 x[NV];
 #pragma GCC unroll 4
-        for (int q = 0; q < NV; ++q) x[q] = _mm256_loadu_ps(xb + cc * NB + 8 * q);
+        for (int q = 0; q < NV; ++q) x[q] = _mm256_load_ps(xb + cc * NB + 8 * q);
 #pragma GCC unroll 8
         for (int r = 0; r < R; ++r) {
           const __m256 w = _mm256_broadcast_ss(v + r * C + cc);
@@ -99,31 +120,32 @@ void bsr_rows(const SpmmArgs& g, int64_t row0, int64_t row1, const float* panel,
       }
     }
 #pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) store_row<NV>(acc[r], y + (br * R + r) * g.y_rs, cols);
+    for (int r = 0; r < R; ++r) store_row<NV>(g, b, br * R + r, acc[r]);
   }
 }
 
 // Any r x c: the rows of a block row one at a time.
 template <int NV>
-void bsr_any_rows(const SpmmArgs& g, int64_t row0, int64_t row1, const float* panel, int64_t, int64_t cols,
-                  float* y) {
+void bsr_any_rows(const SpmmArgs& g, const SpmmBlock& b) {
   constexpr int64_t NB = 8 * NV;
   const int64_t r = g.r, c = g.c;
-  for (int64_t br = row0; br < row1; ++br) {
+  for (int64_t br = b.row0; br < b.row1; ++br) {
+    int64_t t0;
+    const int64_t end = take_blocks(b, br, &t0);
+    if (t0 == end && !b.first) continue;
     for (int64_t rr = 0; rr < r; ++rr) {
       __m256 acc[NV];
-#pragma GCC unroll 4
-      for (int q = 0; q < NV; ++q) acc[q] = bias_of(g.bias, br * r + rr);
-      for (int64_t b = g.indptr[br]; b < g.indptr[br + 1]; ++b) {
-        const float* v = g.values + (b * r + rr) * c;
-        const float* xb = panel + g.indices[b] * c * NB;
+      start_row<NV>(g, b, br * r + rr, acc);
+      for (int64_t t = t0; t < end; ++t) {
+        const float* v = g.values + (t * r + rr) * c;
+        const float* xb = b.panel + g.indices[t] * c * NB;
         for (int64_t cc = 0; cc < c; ++cc) {
           const __m256 w = _mm256_broadcast_ss(v + cc);
 #pragma GCC unroll 4
-          for (int q = 0; q < NV; ++q) acc[q] = _mm256_fmadd_ps(w, _mm256_loadu_ps(xb + cc * NB + 8 * q), acc[q]);
+          for (int q = 0; q < NV; ++q) acc[q] = _mm256_fmadd_ps(w, _mm256_load_ps(xb + cc * NB + 8 * q), acc[q]);
         }
       }
-      store_row<NV>(acc, y + (br * r + rr) * g.y_rs, cols);
+      store_row<NV>(g, b, br * r + rr, acc);
     }
   }
 }
