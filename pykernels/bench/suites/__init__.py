@@ -20,6 +20,7 @@ from types import ModuleType
 
 SUITES = {
     "gemm": ("pykernels.bench.suites.gemm", "float32 GEMM and linear+relu: square, tall-skinny, BERT FFN, CNN Dense"),
+    "sparse": ("pykernels.bench.suites.sparse", "SpMM (CSR, BSR, N:M) vs dense BLAS, scipy.sparse, torch.sparse: sparsity sweeps, ResNet-50 1x1"),
 }
 
 
