@@ -47,19 +47,18 @@ _decisions: dict[tuple, Decision] = {}
 _lock = threading.Lock()
 
 
-def _time_ratio(sparse: Callable[[], object], dense: Callable[[], object]) -> tuple[float, float]:
-    """Median seconds of each path, measured alternately on the same inputs after a warm-up."""
-    sparse(), dense()
-    ts, td = [], []
-    for _ in range(REPEATS):
-        t0 = perf_counter()
-        sparse()
-        t1 = perf_counter()
-        dense()
-        t2 = perf_counter()
-        ts.append(t1 - t0)
-        td.append(t2 - t1)
-    return statistics.median(ts), statistics.median(td)
+def interleaved(first: Callable[[], object], second: Callable[[], object], repeats: int = REPEATS,
+                clock: Callable[[], float] = perf_counter) -> list[tuple[float, float]]:
+    """(first, second) seconds per repetition, run back to back on the same inputs after a warm-up."""
+    first(), second()
+    times = []
+    for _ in range(repeats):
+        t0 = clock()
+        first()
+        t1 = clock()
+        second()
+        times.append((t1 - t0, clock() - t1))
+    return times
 
 
 def choose(w, n: int, backend: str, sparse: Callable[[], object], dense: Callable[[], object]) -> Decision:
@@ -69,7 +68,8 @@ def choose(w, n: int, backend: str, sparse: Callable[[], object], dense: Callabl
         found = _decisions.get(key)
     if found is not None:
         return found
-    sparse_s, dense_s = _time_ratio(sparse, dense)
+    times = interleaved(sparse, dense)
+    sparse_s, dense_s = (statistics.median(t) for t in zip(*times))
     decision = Decision(w.label, w.shape[0], w.shape[1], n, w.density, backend, sparse_s, dense_s)
     with _lock:
         return _decisions.setdefault(key, decision)
