@@ -4,14 +4,16 @@
 // dense dimension: a panel row of X is NV ymm vectors (nb = 8 NV columns), each weight
 // is broadcast once and FMAed into NV accumulators per output row. Tile: R output rows
 // x NV vectors (R x NV <= 12 accumulators, plus the panel row and one broadcast).
-//   1x1 (CSR), 1x4: NV = 4 (32 columns); the 1x1 loop keeps two accumulator sets for
-//        alternate nonzeros, 8 independent FMA chains (FMA latency 4 x 2 pipes).
+//   1x1 (CSR), 1x4: NV = 4 (32 columns); the 1x1 loop runs 4 nonzeros per iteration into
+//        two accumulator sets, 8 independent FMA chains (FMA latency 4 x 2 pipes).
 //   4x1, 4x4: R = 4, NV = 3: each X panel row loaded (3 loads) feeds 12 FMAs.
 //   8x1:      R = 8, NV = 1.
 //   other r x c: one block row at a time, R = 1, NV = 4.
 // Why fast: the driver hands one k block of the packed panel at a time, small enough to
 // stay in L1 (a nonzero's NV loads hit L1, not L2), and every nonzero reads whole
-// aligned lines; block shapes also load an X row once for R output rows.
+// aligned lines; block shapes also load an X row once for R output rows. The row
+// helpers are forced inline: an accumulator array passed to an outlined call would be
+// kept in memory and stored on every iteration.
 #include <immintrin.h>
 
 #include "cpu/spmm/spmm_config.h"
@@ -21,7 +23,7 @@ namespace {
 
 // Loads NV accumulators from y[0 .. cols) (cols <= 8 NV), or the row's bias on the first k block.
 template <int NV>
-void start_row(const SpmmArgs& g, const SpmmBlock& b, int64_t row, __m256* acc) {
+__attribute__((always_inline)) inline void start_row(const SpmmArgs& g, const SpmmBlock& b, int64_t row, __m256* acc) {
   const float* y = b.y + row * g.y_rs;
   if (b.first || b.cols < 8 * NV) {
     alignas(32) float tile[8 * NV];
@@ -37,7 +39,7 @@ void start_row(const SpmmArgs& g, const SpmmBlock& b, int64_t row, __m256* acc) 
 
 // Writes NV accumulators to y[0 .. cols).
 template <int NV>
-void store_row(const SpmmArgs& g, const SpmmBlock& b, int64_t row, const __m256* acc) {
+__attribute__((always_inline)) inline void store_row(const SpmmArgs& g, const SpmmBlock& b, int64_t row, const __m256* acc) {
   float* y = b.y + row * g.y_rs;
   if (b.cols == 8 * NV) {
 #pragma GCC unroll 4
@@ -57,7 +59,7 @@ int64_t take_blocks(const SpmmBlock& b, int64_t br, int64_t* begin) {
   return split[1];
 }
 
-// CSR: one row at a time, alternate nonzeros into two accumulator sets.
+// CSR: one row at a time, four nonzeros per step, alternately into two accumulator sets.
 template <int NV>
 void csr_rows(const SpmmArgs& g, const SpmmBlock& b) {
   constexpr int64_t NB = 8 * NV;
@@ -69,6 +71,26 @@ void csr_rows(const SpmmArgs& g, const SpmmBlock& b) {
     start_row<NV>(g, b, i, a);
 #pragma GCC unroll 4
     for (int q = 0; q < NV; ++q) c[q] = _mm256_setzero_ps();
+    for (; t + 3 < end; t += 4) {
+      const float* x0 = b.panel + static_cast<int64_t>(g.indices[t]) * NB;
+      const float* x1 = b.panel + static_cast<int64_t>(g.indices[t + 1]) * NB;
+      const float* x2 = b.panel + static_cast<int64_t>(g.indices[t + 2]) * NB;
+      const float* x3 = b.panel + static_cast<int64_t>(g.indices[t + 3]) * NB;
+      const __m256 w0 = _mm256_broadcast_ss(g.values + t);
+      const __m256 w1 = _mm256_broadcast_ss(g.values + t + 1);
+      const __m256 w2 = _mm256_broadcast_ss(g.values + t + 2);
+      const __m256 w3 = _mm256_broadcast_ss(g.values + t + 3);
+#pragma GCC unroll 4
+      for (int q = 0; q < NV; ++q) {
+        a[q] = _mm256_fmadd_ps(w0, _mm256_load_ps(x0 + 8 * q), a[q]);
+        c[q] = _mm256_fmadd_ps(w1, _mm256_load_ps(x1 + 8 * q), c[q]);
+      }
+#pragma GCC unroll 4
+      for (int q = 0; q < NV; ++q) {
+        a[q] = _mm256_fmadd_ps(w2, _mm256_load_ps(x2 + 8 * q), a[q]);
+        c[q] = _mm256_fmadd_ps(w3, _mm256_load_ps(x3 + 8 * q), c[q]);
+      }
+    }
     for (; t + 1 < end; t += 2) {
       const float* x0 = b.panel + static_cast<int64_t>(g.indices[t]) * NB;
       const float* x1 = b.panel + static_cast<int64_t>(g.indices[t + 1]) * NB;

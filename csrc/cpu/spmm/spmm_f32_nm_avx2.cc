@@ -18,7 +18,7 @@ namespace {
 constexpr int kRows = 3;
 
 template <int NV>
-void start_row(const SpmmArgs& g, const SpmmBlock& b, int64_t row, __m256* acc) {
+__attribute__((always_inline)) inline void start_row(const SpmmArgs& g, const SpmmBlock& b, int64_t row, __m256* acc) {
   const float* y = b.y + row * g.y_rs;
   if (b.first || b.cols < 8 * NV) {
     alignas(32) float tile[8 * NV];
@@ -33,7 +33,7 @@ void start_row(const SpmmArgs& g, const SpmmBlock& b, int64_t row, __m256* acc) 
 }
 
 template <int NV>
-void store_row(const SpmmArgs& g, const SpmmBlock& b, int64_t row, const __m256* acc) {
+__attribute__((always_inline)) inline void store_row(const SpmmArgs& g, const SpmmBlock& b, int64_t row, const __m256* acc) {
   float* y = b.y + row * g.y_rs;
   if (b.cols == 8 * NV) {
 #pragma GCC unroll 4
