@@ -173,3 +173,11 @@ def quant_params(scale, zero_point, dtype, op: str, *, channels: int | None = No
     if ((z < lo) | (z > hi)).any():
         raise ValueError(f"{op}: zero_point must lie in [{lo}, {hi}] for {dt}, got {z.ravel()[:8].tolist()}")
     return s32, np.ascontiguousarray(np.broadcast_to(z, (count,)), dtype=np.int32)
+def sparse_matrix(w, op: str, name: str = "w"):
+    """``w`` if it is one of the sparse weight formats (pykernels.formats), else TypeError."""
+    from pykernels.formats import SPARSE_FORMATS
+    if not isinstance(w, SPARSE_FORMATS):
+        expected = ", ".join(f.__name__ for f in SPARSE_FORMATS)
+        raise TypeError(f"{op}: {name} must be a sparse matrix ({expected}; build one with e.g. "
+                        f"CSRMatrix.from_dense), got {type(w).__name__}")
+    return w

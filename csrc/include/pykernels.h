@@ -186,6 +186,22 @@ typedef struct {
   int activation;
 } pk_gemm_int8_args;
 PK_API int pk_gemm_int8(const pk_gemm_int8_args* args);
+/* --- sparse (spmm): Y = act(W.X + bias), W sparse m x k, X dense k x n ------------------
+ * X: (p, j) at x[p * x_rs + j * x_cs]; Y: (i, j) at y[i * y_rs + j]; bias: m values or NULL.
+ * BSR (CSR is r = c = 1): m % r == 0, k % c == 0; block row I holds blocks
+ * indptr[I] .. indptr[I+1]-1 (non-decreasing, indptr[0] = 0), block b at block column
+ * indices[b] (in range) with r x c row-major values at values[b * r * c]. */
+PK_API int pk_spmm_bsr_f32(int64_t m, int64_t k, int64_t n, int r, int c,
+                           const int32_t* indptr, const int32_t* indices, const float* values,
+                           const float* x, int64_t x_rs, int64_t x_cs,
+                           float* y, int64_t y_rs, const float* bias, int activation);
+
+/* N:M (k % nm_m == 0): row i keeps kept = k / nm_m * nm_n values values[i * kept + t] at
+ * columns (t / nm_n) * nm_m + positions[i * kept + t], positions < nm_m. */
+PK_API int pk_spmm_nm_f32(int64_t m, int64_t k, int64_t n, int nm_n, int nm_m,
+                          const uint8_t* positions, const float* values,
+                          const float* x, int64_t x_rs, int64_t x_cs,
+                          float* y, int64_t y_rs, const float* bias, int activation);
 
 PK_API int pk_get_num_threads(void);
 PK_API int pk_set_num_threads(int n);

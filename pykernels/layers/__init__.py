@@ -24,10 +24,11 @@ from pykernels.layers.merge import Concatenate
 from pykernels.layers.quantized import QuantizedDense
 from pykernels.layers.recurrent import LSTM, Bidirectional, LSTMCell
 from pykernels.layers.sequential import Sequential
+from pykernels.layers.sparse import SparseConv2D, SparseDense
 from pykernels.layers.transformer import TransformerEncoder, TransformerEncoderLayer
 
 __all__ = ["Activation", "AveragePooling2D", "Bidirectional", "Concatenate", "Conv2D", "Dense", "DepthwiseConv2D",
            "Embedding", "Flatten", "GlobalAveragePooling2D", "Input", "InputSpec", "LSTM", "LSTMCell", "Layer",
            "LayerNormalization", "MaxPooling2D", "Model", "MultiHeadAttention", "PositionEmbedding",
-           "QuantizedDense", "Sequential", "SinusoidalPositionEmbedding", "TransformerEncoder",
-           "TransformerEncoderLayer", "deserialize", "initializers", "serialize"]
+           "QuantizedDense", "Sequential", "SinusoidalPositionEmbedding", "SparseConv2D", "SparseDense",
+           "TransformerEncoder", "TransformerEncoderLayer", "deserialize", "initializers", "serialize"]

@@ -2,7 +2,7 @@
 import numpy as np
 
 from pykernels.reference import activations, attention as _attention, conv as _conv, embedding as _embedding
-from pykernels.reference import gemm as _gemm, lstm as _lstm
+from pykernels.reference import gemm as _gemm, lstm as _lstm, spmm as _spmm
 
 
 def gemm(a, b, out, bias=None, bias_axis=None, activation="none", accumulate=False):
@@ -23,6 +23,8 @@ def lstm_layer(x, w_ih, w_hh, bias, w_hr, h0, c0, lengths, reverse, y, h_n, c_n)
 
 def embedding(ids, table, out):
     out[...] = _embedding.embedding(ids, table)
+
+
 def sdpa(q, k, v, out, mask, is_causal, scale):
     out[...] = _attention.sdpa(q, k, v, mask, is_causal, scale)
 
@@ -45,3 +47,7 @@ def avg_pool2d(x, out, kernel, stride, padding, ceil_mode, count_include_pad):
 
 def global_avg_pool2d(x, out):
     out[...] = _conv.global_avg_pool2d(x)
+
+
+def spmm(w, x, out, bias=None, activation="none"):
+    out[...] = _spmm.spmm(w, x, bias, activation)

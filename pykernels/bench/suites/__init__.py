@@ -25,6 +25,7 @@ SUITES = {
     "conv": ("pykernels.bench.suites.conv", "conv2d: classic CNN layer, every ResNet-50 conv (batch 1, 8), "
                                             "MobileNetV2 depthwise"),
     "int8": ("pykernels.bench.suites.int8", "int8 GEMM and dynamic quantized Linear vs float32, FBGEMM, torch._int_mm, ONNX Runtime"),
+    "sparse": ("pykernels.bench.suites.sparse", "SpMM (CSR, BSR, N:M) vs dense BLAS, scipy.sparse, torch.sparse: sparsity sweeps, ResNet-50 1x1"),
 }
 
 

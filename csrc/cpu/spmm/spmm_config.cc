@@ -1,0 +1,19 @@
+// Microkernel selection: ISA first, then format and block shape, then the panel width
+// (ymm vectors per X row) that the dense dimension n fills best.
+#include "common/cpu_features.h"
+#include "cpu/spmm/spmm_config.h"
+
+namespace pk {
+
+SpmmKernel spmm_select(const SpmmArgs& g) {
+  const int nv = g.n >= 24 ? 4 : static_cast<int>((g.n + 7) / 8);  // 1..4: n <= 8, 16, 24, more
+  if (active_isa() == Isa::Avx2) {
+    const SpmmKernel kernel = g.format == SparseFormat::Nm ? spmm_f32_nm_avx2(g.nm_n, nv)
+                                                           : spmm_f32_bsr_avx2(g.r, g.c, nv);
+    if (kernel.run) return kernel;
+  }
+  if (g.format == SparseFormat::Nm) return {"spmm_f32_nm_portable", 16, spmm_f32_nm_portable};
+  return {"spmm_f32_bsr_portable", 16, spmm_f32_bsr_portable};
+}
+
+}  // namespace pk

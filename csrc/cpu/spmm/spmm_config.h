@@ -1,0 +1,52 @@
+// The SpMM microkernels and their selection by ISA, format, block shape and n.
+//
+// A microkernel computes Y rows for a range of block rows (rows for N:M) against one
+// packed panel of X and one block of its k rows: `nb` columns of X, row p at
+// panel + p * nb, zero padded beyond the `cols` real columns. For each row it adds
+// the row's values in columns [p0, p1) (BSR: blocks splits[row * stride + kb] up to
+// splits[row * stride + kb + 1]; N:M: the groups of that range) and writes
+//   y[i * y_rs + j] = (first ? bias[i] : y[i * y_rs + j]) + sum_p W[i, p] * panel[p * nb + j]
+// for j < cols, where `y` points at the panel's first column. The driver runs the k
+// blocks in order and adds the activation after the last one.
+
+#pragma once
+
+#include <cstdint>
+
+#include "cpu/spmm/spmm.h"
+
+namespace pk {
+
+struct SpmmBlock {
+  int64_t row0, row1;  // (block) rows
+  int64_t p0, p1;      // k rows of this block (multiples of c, or of nm_m)
+  bool first;          // the first k block: start from the bias
+  int64_t kb;          // index of this k block
+  const int32_t* splits;  // BSR: per block row, the first block of each k block (and the row's end)
+  int64_t stride;         // entries of splits per block row (k blocks + 1)
+  const float* panel;
+  int64_t nb, cols;
+  float* y;            // Y at the panel's first column
+};
+
+using SpmmUkernel = void (*)(const SpmmArgs& g, const SpmmBlock& b);
+
+struct SpmmKernel {
+  const char* name;
+  int64_t nb;  // panel width in floats
+  SpmmUkernel run;
+};
+
+// The kernel for these arguments on the active ISA (never null).
+SpmmKernel spmm_select(const SpmmArgs& g);
+
+// AVX2 + FMA kernels (spmm_f32_bsr_avx2.cc, spmm_f32_nm_avx2.cc); nv = ymm vectors per panel row.
+// Each returns {nullptr, 0, nullptr} when it has no variant for the shape.
+SpmmKernel spmm_f32_bsr_avx2(int r, int c, int nv);
+SpmmKernel spmm_f32_nm_avx2(int n, int nv);
+
+// Portable kernels (spmm_f32_portable.cc): any format, shape and panel width.
+void spmm_f32_bsr_portable(const SpmmArgs& g, const SpmmBlock& b);
+void spmm_f32_nm_portable(const SpmmArgs& g, const SpmmBlock& b);
+
+}  // namespace pk

@@ -1,0 +1,190 @@
+// SpMM driver: packing of X into column panels, row blocks balanced by nonzeros across
+// OpenMP threads, k blocking, and the activation epilogue around the microkernels
+// (spmm_config.h).
+//
+//   pack X (k x n, any strides) into panels of nb columns, each k x nb contiguous and
+//     zero padded: a panel row is one aligned run the kernel reads as whole vectors,
+//     with none of the cache set conflicts a power-of-two row stride of X causes;
+//   parallel: each thread owns a contiguous range of (block) rows with an equal share
+//     of the stored values; per panel:
+//       for W chunk (rows holding ~16K values, kept in L2):
+//         for k block (a 32 KiB slice of the panel, kept in L1):
+//           microkernel on 24 rows at a time; after the last k block, the activation.
+//   K is blocked only when rows are dense enough to find >= 128 values per block
+//   (at 50-70% sparsity this turns L2-bound loads into L1 hits; at 90% the per-row
+//   cost of a block would outweigh it, so the panel (128 KiB at k = 1024) streams
+//   from L2). Where each row's k blocks start is found once per call (binary search).
+// Threads share the packed X; W is read once per panel.
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "common/scratch.h"
+#include "common/threads.h"
+#include "cpu/spmm/spmm.h"
+#include "cpu/spmm/spmm_config.h"
+
+namespace pk {
+namespace {
+
+constexpr int64_t kL1Bytes = 32768;  // the X panel slice of one k block
+constexpr double kMinPerBlock = 128;  // values a row should find per k block
+constexpr double kL2Values = 16384;  // stored values of a W chunk (with indices ~128 KiB)
+constexpr int64_t kChunkRows = 24;  // output rows per kernel call before the activation runs (a multiple of 3, the N:M tile)
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Rows the microkernels iterate over (block rows for BSR) and the output rows per unit.
+int64_t units(const SpmmArgs& g) { return g.format == SparseFormat::Bsr ? g.m / g.r : g.m; }
+int64_t unit_rows(const SpmmArgs& g) { return g.format == SparseFormat::Bsr ? g.r : 1; }
+
+// Work before unit u (stored values plus a per-row overhead), for load balance.
+int64_t work_before(const SpmmArgs& g, int64_t u) {
+  if (g.format == SparseFormat::Bsr) return static_cast<int64_t>(g.indptr[u]) * g.r * g.c + u * g.r;
+  return u * (g.k / g.nm_m * g.nm_n + 1);
+}
+
+// threads + 1 unit boundaries with equal work, multiples of `align` units.
+std::vector<int64_t> balanced_cuts(const SpmmArgs& g, int threads, int64_t align) {
+  const int64_t total_units = units(g), total = work_before(g, total_units);
+  std::vector<int64_t> cuts(threads + 1, total_units);
+  cuts[0] = 0;
+  for (int t = 1; t < threads; ++t) {
+    const int64_t target = total * t / threads;
+    int64_t lo = cuts[t - 1], hi = total_units;  // first unit whose prefix reaches target
+    while (lo < hi) {
+      const int64_t mid = (lo + hi) / 2;
+      if (work_before(g, mid) < target) lo = mid + 1; else hi = mid;
+    }
+    cuts[t] = std::min(total_units, lo / align * align);
+    cuts[t] = std::max(cuts[t], cuts[t - 1]);
+  }
+  return cuts;
+}
+
+// Packs the k rows [p0, p1) of panel `panel` (columns j0 .. j0 + nb) into dst.
+void pack_panel_rows(const SpmmArgs& g, int64_t nb, int64_t panel, int64_t p0, int64_t p1, float* dst) {
+  const int64_t j0 = panel * nb, cols = std::min(nb, g.n - j0);
+  float* base = dst + panel * g.k * nb;
+  if (g.x_cs == 1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      std::memcpy(base + p * nb, g.x + p * g.x_rs + j0, cols * sizeof(float));
+      std::fill(base + p * nb + cols, base + (p + 1) * nb, 0.0f);
+    }
+    return;
+  }
+  // Columns of X contiguous along k (a transposed batch): read each column as a run.
+  for (int64_t j = 0; j < cols; ++j) {
+    const float* src = g.x + (j0 + j) * g.x_cs;
+    for (int64_t p = p0; p < p1; ++p) base[p * nb + j] = src[p * g.x_rs];
+  }
+  for (int64_t p = p0; p < p1; ++p) std::fill(base + p * nb + cols, base + (p + 1) * nb, 0.0f);
+}
+
+void finish_rows(const SpmmArgs& g, int64_t row0, int64_t row1, int64_t j0, int64_t cols) {
+  if (g.activation == Activation::None) return;
+  for (int64_t i = row0; i < row1; ++i) apply_activation(g.y + i * g.y_rs + j0, cols, g.activation);
+}
+
+// k == 0: Y = act(bias) (or act(0)).
+void spmm_empty_k(const SpmmArgs& g) {
+  for (int64_t i = 0; i < g.m; ++i) {
+    std::fill(g.y + i * g.y_rs, g.y + i * g.y_rs + g.n, g.bias ? g.bias[i] : 0.0f);
+    apply_activation(g.y + i * g.y_rs, g.n, g.activation);
+  }
+}
+
+// Rows of X per k block: a panel slice of about kL1Bytes stays in L1 while the rows
+// of the thread run over it, unless rows are so sparse that a row would find fewer than
+// kMinPerBlock values per block (then the per-row cost of a block dominates).
+int64_t k_block(const SpmmArgs& g, int64_t nb) {
+  const int64_t align = g.format == SparseFormat::Bsr ? g.c : g.nm_m;
+  const double stored = static_cast<double>(work_before(g, units(g)) - units(g) * unit_rows(g));
+  const double density = std::max(1e-9, stored / (static_cast<double>(g.m) * static_cast<double>(g.k)));
+  const int64_t rows = std::max<int64_t>(kL1Bytes / (nb * 4), static_cast<int64_t>(kMinPerBlock / density));
+  return std::min(g.k, ceil_div(rows, align) * align);
+}
+
+// For block rows [u0, u1): the first block of each k block of kc columns, and the row's end.
+void block_splits(const SpmmArgs& g, int64_t kc, int64_t stride, int64_t u0, int64_t u1, int32_t* splits) {
+  for (int64_t u = u0; u < u1; ++u) {
+    const int32_t* first = g.indices + g.indptr[u];
+    const int32_t* last = g.indices + g.indptr[u + 1];
+    for (int64_t kb = 0; kb < stride - 1; ++kb) {
+      const int64_t column = kb * kc / g.c;
+      splits[u * stride + kb] = static_cast<int32_t>(std::lower_bound(first, last, column) - g.indices);
+    }
+    splits[u * stride + stride - 1] = g.indptr[u + 1];
+  }
+}
+
+// Units per W chunk: about kL2Values stored values (4 bytes each plus their index),
+// a multiple of the kernel's chunk.
+int64_t w_rows(const SpmmArgs& g, int64_t chunk) {
+  const double per_unit = std::max(1.0, static_cast<double>(work_before(g, units(g))) / std::max<int64_t>(1, units(g)));
+  return std::max<int64_t>(1, static_cast<int64_t>(kL2Values / per_unit / chunk)) * chunk;
+}
+
+// Enough threads that each gets at least ~0.5 MFLOP of nonzero work.
+int threads_for(const SpmmArgs& g) {
+  const double flops = 2.0 * static_cast<double>(work_before(g, units(g))) * static_cast<double>(g.n);
+  return static_cast<int>(std::min<double>(get_num_threads(), std::max(1.0, flops / 5e5)));
+}
+
+}  // namespace
+
+void spmm(const SpmmArgs& g) {
+  if (g.m == 0 || g.n == 0) return;
+  if (g.k == 0) return spmm_empty_k(g);
+  const SpmmKernel kernel = spmm_select(g);
+  const int64_t nb = kernel.nb, panels = ceil_div(g.n, nb);
+  static thread_local ScratchBuffer x_scratch;
+  float* packed = x_scratch.floats(panels * g.k * nb);
+  const int threads = threads_for(g);
+  const std::vector<int64_t> cuts = balanced_cuts(g, threads, g.format == SparseFormat::Nm ? 3 : 1);
+  const int64_t pack_rows = 256, pack_blocks = ceil_div(g.k, pack_rows);
+  const int64_t rows_per_unit = unit_rows(g);
+  const int64_t chunk = std::max<int64_t>(1, kChunkRows / rows_per_unit);
+  const int64_t kc = k_block(g, nb);
+  const int64_t w_chunk = w_rows(g, chunk);
+  const int64_t k_blocks = ceil_div(g.k, kc), stride = k_blocks + 1;
+  std::vector<int32_t> splits(g.format == SparseFormat::Bsr ? units(g) * stride : 0);
+
+#pragma omp parallel num_threads(threads)
+  {
+#pragma omp for schedule(static)
+    for (int64_t t = 0; t < panels * pack_blocks; ++t) {
+      const int64_t p0 = (t % pack_blocks) * pack_rows;
+      pack_panel_rows(g, nb, t / pack_blocks, p0, std::min(g.k, p0 + pack_rows), packed);
+    }  // implicit barrier: every panel is packed
+    const int tid = omp_get_thread_num();
+    const int64_t u0 = cuts[tid], u1 = cuts[tid + 1];
+    if (g.format == SparseFormat::Bsr) block_splits(g, kc, stride, u0, u1, splits.data());
+    for (int64_t panel = 0; panel < panels; ++panel) {
+      SpmmBlock b{};
+      b.splits = splits.data();
+      b.stride = stride;
+      b.panel = packed + panel * g.k * nb;
+      b.nb = nb;
+      b.cols = std::min(nb, g.n - panel * nb);
+      b.y = g.y + panel * nb;
+      for (int64_t c0 = u0; c0 < u1; c0 += w_chunk) {  // rows whose W stays in L2 over the k blocks
+        const int64_t c1 = std::min(u1, c0 + w_chunk);
+        for (int64_t p0 = 0; p0 < g.k; p0 += kc) {  // a k block of the panel in L1
+          b.p0 = p0, b.p1 = std::min(g.k, p0 + kc), b.first = p0 == 0, b.kb = p0 / kc;
+          for (int64_t u = c0; u < c1; u += chunk) {
+            b.row0 = u, b.row1 = std::min(c1, u + chunk);
+            kernel.run(g, b);
+            if (b.p1 == g.k) finish_rows(g, b.row0 * rows_per_unit, b.row1 * rows_per_unit, panel * nb, b.cols);
+          }
+        }
+      }
+    }
+  }
+}
+
+const char* spmm_kernel_name(const SpmmArgs& g) { return spmm_select(g).name; }
+
+}  // namespace pk

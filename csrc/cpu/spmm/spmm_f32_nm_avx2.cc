@@ -1,0 +1,106 @@
+// SpMM microkernels for N:M structured weights (2:4, 4:8, any n:m), AVX2 + FMA.
+//
+// Computes Y[rows, panel] (+)= W[rows, k block] . Xpanel[k block]. Every row keeps the same number
+// of values in the same groups, so ROWS = 3 rows run in lockstep like a dense kernel:
+// one loop over the groups, and for each kept value of each row one broadcast and NV
+// FMAs on the X panel row at (group * m + position). Tile: 3 rows x NV = 4 vectors
+// (32 columns), 12 independent accumulators. Why fast: the 3 rows read X rows from the
+// same m-row window of the panel's k block (in L1, see the driver), the positions
+// are single bytes and the group base is shared, so the loop does no index
+// arithmetic per row beyond one byte load.
+#include <immintrin.h>
+
+#include "cpu/spmm/spmm_config.h"
+
+namespace pk {
+namespace {
+
+constexpr int kRows = 3;
+
+template <int NV>
+__attribute__((always_inline)) inline void start_row(const SpmmArgs& g, const SpmmBlock& b, int64_t row, __m256* acc) {
+  const float* y = b.y + row * g.y_rs;
+  if (b.first || b.cols < 8 * NV) {
+    alignas(32) float tile[8 * NV];
+    const float bias = g.bias ? g.bias[row] : 0.0f;
+    for (int64_t j = 0; j < 8 * NV; ++j) tile[j] = b.first || j >= b.cols ? bias : y[j];
+#pragma GCC unroll 4
+    for (int q = 0; q < NV; ++q) acc[q] = _mm256_load_ps(tile + 8 * q);
+    return;
+  }
+#pragma GCC unroll 4
+  for (int q = 0; q < NV; ++q) acc[q] = _mm256_loadu_ps(y + 8 * q);
+}
+
+template <int NV>
+__attribute__((always_inline)) inline void store_row(const SpmmArgs& g, const SpmmBlock& b, int64_t row, const __m256* acc) {
+  float* y = b.y + row * g.y_rs;
+  if (b.cols == 8 * NV) {
+#pragma GCC unroll 4
+    for (int q = 0; q < NV; ++q) _mm256_storeu_ps(y + 8 * q, acc[q]);
+    return;
+  }
+  alignas(32) float tile[8 * NV];
+#pragma GCC unroll 4
+  for (int q = 0; q < NV; ++q) _mm256_store_ps(tile + 8 * q, acc[q]);
+  for (int64_t j = 0; j < b.cols; ++j) y[j] = tile[j];
+}
+
+// ROWS rows starting at row i over the groups of the k block; N kept per group (0: g.nm_n at run time).
+template <int N, int ROWS, int NV>
+void nm_tile(const SpmmArgs& g, const SpmmBlock& b, int64_t i) {
+  constexpr int64_t NB = 8 * NV;
+  const int64_t n = N ? N : g.nm_n, m = g.nm_m;
+  const int64_t kept = g.k / m * n, t0 = b.p0 / m * n, t1 = b.p1 / m * n;
+  __m256 acc[ROWS][NV];
+  const float* v[ROWS];
+  const uint8_t* pos[ROWS];
+#pragma GCC unroll 4
+  for (int r = 0; r < ROWS; ++r) {
+    v[r] = g.values + (i + r) * kept;
+    pos[r] = g.positions + (i + r) * kept;
+    start_row<NV>(g, b, i + r, acc[r]);
+  }
+  const float* group = b.panel + b.p0 * NB;
+  for (int64_t t = t0; t < t1; t += n, group += m * NB) {
+#pragma GCC unroll 4
+    for (int64_t s = 0; s < n; ++s) {
+#pragma GCC unroll 4
+      for (int r = 0; r < ROWS; ++r) {
+        const __m256 w = _mm256_broadcast_ss(v[r] + t + s);
+        const float* x = group + pos[r][t + s] * NB;
+#pragma GCC unroll 4
+        for (int q = 0; q < NV; ++q) acc[r][q] = _mm256_fmadd_ps(w, _mm256_load_ps(x + 8 * q), acc[r][q]);
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < ROWS; ++r) store_row<NV>(g, b, i + r, acc[r]);
+}
+
+template <int N, int NV>
+void nm_rows(const SpmmArgs& g, const SpmmBlock& b) {
+  int64_t i = b.row0;
+  for (; i + kRows <= b.row1; i += kRows) nm_tile<N, kRows, NV>(g, b, i);
+  for (; i < b.row1; ++i) nm_tile<N, 1, NV>(g, b, i);
+}
+
+}  // namespace
+
+SpmmKernel spmm_f32_nm_avx2(int n, int nv) {
+  if (n == 2) {
+    if (nv >= 3) return {"spmm_f32_nm2_3x32_avx2", 32, nm_rows<2, 4>};
+    if (nv == 2) return {"spmm_f32_nm2_3x16_avx2", 16, nm_rows<2, 2>};
+    return {"spmm_f32_nm2_3x8_avx2", 8, nm_rows<2, 1>};
+  }
+  if (n == 4) {
+    if (nv >= 3) return {"spmm_f32_nm4_3x32_avx2", 32, nm_rows<4, 4>};
+    if (nv == 2) return {"spmm_f32_nm4_3x16_avx2", 16, nm_rows<4, 2>};
+    return {"spmm_f32_nm4_3x8_avx2", 8, nm_rows<4, 1>};
+  }
+  if (nv >= 3) return {"spmm_f32_nm_3x32_avx2", 32, nm_rows<0, 4>};
+  if (nv == 2) return {"spmm_f32_nm_3x16_avx2", 16, nm_rows<0, 2>};
+  return {"spmm_f32_nm_3x8_avx2", 8, nm_rows<0, 1>};
+}
+
+}  // namespace pk
