@@ -5,9 +5,10 @@
 The architecture is pykernels.models.digits_cnn's: Conv2D(16, 3, relu, same) →
 MaxPooling2D(2) → Conv2D(32, 3, relu, same) → MaxPooling2D(2) → Flatten → Dense(64,
 relu) → Dense(10, softmax) on scikit-learn's 8x8 digits (channels last). It trains the
-float model, then prunes every kernel to 80% sparsity by magnitude (per layer) and
-fine-tunes with the masks held fixed, and writes both weight sets in pykernels' layouts
-(Conv2D kernels HWIO, Dense kernels (in, units)) in get_weights order.
+float model, then prunes its kernels to 80% sparsity by global magnitude, gradually
+(TF-MOT's cubic PolynomialDecay from 0 to 80% over the fine-tuning epochs, the masks held
+fixed between steps), and writes both weight sets in pykernels' layouts (Conv2D kernels
+HWIO, Dense kernels (in, units)) in get_weights order.
 """
 from __future__ import annotations
 
@@ -39,6 +40,21 @@ class TorchDigitsCNN(nn.Module):
 
     def kernels(self):
         return [self.conv1.weight, self.conv2.weight, self.fc1.weight, self.fc2.weight]
+
+
+FINAL_SPARSITY = 0.8
+RAMP_EPOCHS = 20
+PRUNE_EPOCHS = 40
+
+
+def global_magnitude_masks(kernels, sparsity: float) -> list:
+    """Keep the largest (1 - sparsity) of all kernel weights by magnitude, across layers."""
+    magnitudes = torch.cat([k.detach().abs().flatten() for k in kernels])
+    drop = int(sparsity * magnitudes.numel())
+    if drop == 0:
+        return [torch.ones_like(k) for k in kernels]
+    threshold = magnitudes.kthvalue(drop).values
+    return [(k.detach().abs() > threshold).float() for k in kernels]
 
 
 def train(model, x, y, epochs, masks=None, lr=3e-3):
@@ -82,15 +98,16 @@ def main() -> None:
     print(f"float accuracy {accuracy(model, x_test, y_test):.4f}")
     save(OUT / "digits_cnn.npz", pykernels_weights(model))
 
-    with torch.no_grad():  # magnitude pruning per layer to 80%, then fine-tuning under the masks
-        masks = []
-        for weight in model.kernels():
-            threshold = weight.abs().flatten().kthvalue(int(0.8 * weight.numel())).values
-            masks.append((weight.abs() > threshold).float())
-            weight.mul_(masks[-1])
-    print(f"pruned (before fine-tuning) accuracy {accuracy(model, x_test, y_test):.4f}")
-    train(model, x_train, y_train, epochs=15, masks=masks, lr=1e-3)
-    print(f"pruned 80% accuracy {accuracy(model, x_test, y_test):.4f}")
+    masks = None
+    for epoch in range(PRUNE_EPOCHS):  # sparsity grows as 0.8 (1 - (1 - t)^3), then stays at 0.8
+        sparsity = FINAL_SPARSITY * (1 - (1 - min(1.0, (epoch + 1) / RAMP_EPOCHS)) ** 3)
+        masks = global_magnitude_masks(model.kernels(), sparsity)
+        with torch.no_grad():
+            for weight, mask in zip(model.kernels(), masks):
+                weight.mul_(mask)
+        train(model, x_train, y_train, epochs=1, masks=masks, lr=1e-3)
+    kept = sum(int(m.sum()) for m in masks) / sum(m.numel() for m in masks)
+    print(f"pruned to {1 - kept:.1%} sparsity: accuracy {accuracy(model, x_test, y_test):.4f}")
     save(OUT / "digits_cnn_pruned80.npz", pykernels_weights(model))
 
 
