@@ -53,20 +53,6 @@ void map_inplace(float* x, int64_t n, F f) {
   }
 }
 
-float hmax(__m256 v) {
-  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-  m = _mm_max_ss(m, _mm_movehdup_ps(m));
-  return _mm_cvtss_f32(m);
-}
-
-float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
 }  // namespace
 
 void activation_f32_avx2(float* x, int64_t n, Activation act) {
@@ -89,7 +75,7 @@ void softmax_f32_avx2(const float* x, float* y, int64_t cols) {
   int64_t i = 0;
   __m256 vmax = _mm256_set1_ps(-__builtin_inff());
   for (; i + 8 <= cols; i += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(x + i));
-  float row_max = hmax(vmax);
+  float row_max = hmax_avx2(vmax);
   for (; i < cols; ++i) row_max = x[i] > row_max ? x[i] : row_max;
   const __m256 m = _mm256_set1_ps(row_max);
   __m256 vsum = _mm256_setzero_ps();
@@ -99,7 +85,7 @@ void softmax_f32_avx2(const float* x, float* y, int64_t cols) {
     _mm256_storeu_ps(y + i, e);
     vsum = _mm256_add_ps(vsum, e);
   }
-  float sum = hsum(vsum);
+  float sum = hsum_avx2(vsum);
   for (; i < cols; ++i) {
     const float e = _mm_cvtss_f32(_mm256_castps256_ps128(exp_avx2(_mm256_set1_ps(x[i] - row_max))));
     y[i] = e;

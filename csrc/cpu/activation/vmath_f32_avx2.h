@@ -1,5 +1,5 @@
-// Vector exp, exp2, sigmoid and tanh on 8 floats (AVX2 + FMA), for *_avx2.cc files only
-// (activations, softmax, the fused LSTM gates, flash attention).
+// Vector exp, exp2, sigmoid, tanh and horizontal max / sum on 8 floats (AVX2 + FMA), for
+// *_avx2.cc files only (activations, softmax, skinny GEMM, LSTM gates, flash attention).
 //
 // Accuracy is a few ulp everywhere, relative as well as absolute: exp is a degree-6
 // polynomial after exact range reduction by ln 2 (split in two constants); tanh uses an
@@ -86,6 +86,21 @@ static inline __m256 exp2_softmax_avx2(__m256 x) {
   // 127 and shifting left by 23 leaves the biased exponent of 2^n (valid for n <= 128).
   const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(127)), 23);
   return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+// The largest and the sum of the 8 lanes.
+static inline float hmax_avx2(__m256 v) {
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_max_ss(m, _mm_movehdup_ps(m));
+  return _mm_cvtss_f32(m);
+}
+
+static inline float hsum_avx2(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
 }
 
 }  // namespace pk

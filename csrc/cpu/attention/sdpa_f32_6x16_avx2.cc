@@ -58,20 +58,6 @@ void scores_6x16(const float* q, int64_t d, const float* kp, int64_t panels, flo
   }
 }
 
-float hmax(__m256 v) {
-  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-  m = _mm_max_ss(m, _mm_movehdup_ps(m));
-  return _mm_cvtss_f32(m);
-}
-
-float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
 // Rows are padded to a multiple of 8 columns; the lanes past `keys` of the last vector
 // are replaced by -inf, so they weigh exactly 0.
 void softmax_rows(float* s, int64_t s_rs, int64_t keys, float* m, float* l, float* alpha) {
@@ -87,7 +73,7 @@ void softmax_rows(float* s, int64_t s_rs, int64_t keys, float* m, float* l, floa
       _mm256_store_ps(row + full, _mm256_blendv_ps(neg_inf, _mm256_load_ps(row + full), tail));
       vmax = _mm256_max_ps(vmax, _mm256_load_ps(row + full));
     }
-    const float block_max = hmax(vmax);
+    const float block_max = hmax_avx2(vmax);
     float a = 1.0f;
     if (block_max > m[r] + LAZY_RESCALE_LOG2) {  // false for a row masked so far and here
       a = _mm_cvtss_f32(_mm256_castps256_ps128(exp2_softmax_avx2(_mm256_set1_ps(m[r] - block_max))));
@@ -101,7 +87,7 @@ void softmax_rows(float* s, int64_t s_rs, int64_t keys, float* m, float* l, floa
       _mm256_store_ps(row + j, p);
       sum = _mm256_add_ps(sum, p);
     }
-    l[r] = l[r] * a + hsum(sum);
+    l[r] = l[r] * a + hsum_avx2(sum);
     alpha[r] = a;
   }
 }

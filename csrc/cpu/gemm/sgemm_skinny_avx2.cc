@@ -11,6 +11,7 @@
 //         sum per output.
 #include <immintrin.h>
 
+#include "cpu/activation/vmath_f32_avx2.h"
 #include "cpu/gemm/sgemm_config.h"
 
 namespace pk {
@@ -74,13 +75,6 @@ void rows_kernel(int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_c
   }
 }
 
-float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
 // C[0:M, 0:Q] (+)= A[0:M, :] . W[0:Q, :]^T, rows of A and W contiguous along k.
 template <int M, int Q>
 void dot_block(int64_t k, const float* a, int64_t a_rs, const float* w, int64_t w_rs, float* c, int64_t c_rs,
@@ -109,7 +103,7 @@ void dot_block(int64_t k, const float* a, int64_t a_rs, const float* w, int64_t 
   }
   for (int r = 0; r < M; ++r) {
     for (int q = 0; q < Q; ++q) {
-      const float s = hsum(acc[r][q]);
+      const float s = hsum_avx2(acc[r][q]);
       c[r * c_rs + q] = accumulate ? c[r * c_rs + q] + s : s;
     }
   }
