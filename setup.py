@@ -3,6 +3,7 @@
 Sources are listed nowhere here; CMakeLists.txt owns the build.
 """
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -31,7 +32,8 @@ class CMakeBuild(build_ext):
             f"-DPython_EXECUTABLE={sys.executable}",
             f"-Dpybind11_DIR={pybind11.get_cmake_dir()}",
         ]
-        configure += os.environ.get("PYKERNELS_CMAKE_ARGS", "").split()
+        # Shell-quoted, so one -D can carry several flags: -DPYKERNELS_EXTRA_FLAGS="-g -O1".
+        configure += shlex.split(os.environ.get("PYKERNELS_CMAKE_ARGS", ""))
         try:
             import ninja  # noqa: F401
             configure += ["-G", "Ninja"]

@@ -31,7 +31,7 @@ def gelu(x, dtype=np.float64):
 def softmax(x, axis=-1, dtype=np.float64):
     x = np.asarray(x, dtype)
     with np.errstate(invalid="ignore"):
-        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True, initial=-np.inf))  # initial: empty rows too
         return e / np.sum(e, axis=axis, keepdims=True)
 
 
