@@ -24,7 +24,7 @@ from pykernels.layers import initializers
 from pykernels.reference import activations as ref_act, gemm as ref_gemm
 from pykernels.registry import backend_names
 
-from op_table import OPS, BY_NAME, OpSpec
+from op_table import BY_NAME, LAYOUTS, OPS, OpSpec, fortran, misaligned, negative, read_only, strided
 
 MAX_BYTES = np.iinfo(np.intp).max
 
@@ -67,39 +67,6 @@ def _call(spec: OpSpec, arrays, kw):
         return spec.call(*arrays, **kw)
 
 
-# --- views with the values of an array, in unusual layouts -------------------------------
-def strided(x):
-    base = np.zeros(x.shape[:-1] + (2 * x.shape[-1],), x.dtype)
-    base[..., ::2] = x
-    return base[..., ::2]
-
-
-def negative(x):
-    return np.flip(np.flip(x).copy())
-
-
-def fortran(x):
-    return np.asfortranarray(x)
-
-
-def misaligned(x):
-    view = np.zeros(x.nbytes + 1, np.uint8)[1:].view(x.dtype).reshape(x.shape)
-    view[...] = x
-    return view
-
-
-def zero_stride(x):
-    return np.broadcast_to(x[:1], x.shape)  # read-only, stride 0 along axis 0
-
-
-def read_only(x):
-    x = x.copy()
-    x.flags.writeable = False
-    return x
-
-
-LAYOUTS = {"strided": strided, "negative-stride": negative, "fortran": fortran, "misaligned": misaligned,
-           "zero-stride": zero_stride, "read-only": read_only}
 BAD_DTYPES = (np.float64, np.float16, np.int32, np.uint8, np.bool_, np.complex64, object)
 
 

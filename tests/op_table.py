@@ -36,6 +36,7 @@ class OpSpec:
     empty: tuple[dict[str, int], ...] = ()  # sizes with a zero dimension (batch 0 and others)
     scale: float = 1.0  # inputs are uniform in [-scale, scale]
     out: bool = True  # accepts out=
+    nondeterministic: str = ""  # why results may differ bit-wise across runs or thread counts ("" if they may not)
 
     def arrays(self, sizes: dict[str, int], seed: int = 0) -> list[np.ndarray]:
         """Random float32 inputs of the shapes ``sizes`` give."""
@@ -56,6 +57,41 @@ class OpSpec:
         with np.errstate(all="ignore"):
             return (self.reference(*arrays, dtype=np.float64, **params),
                     self.reference(*arrays, dtype=np.float32, **params))
+
+
+# --- views with the values of an array, in unusual layouts (or, for zero-stride, a broadcast) ---
+def strided(x):
+    base = np.zeros(x.shape[:-1] + (2 * x.shape[-1],), x.dtype)
+    base[..., ::2] = x
+    return base[..., ::2]
+
+
+def negative(x):
+    return np.flip(np.flip(x).copy())
+
+
+def fortran(x):
+    return np.asfortranarray(x)
+
+
+def misaligned(x):
+    view = np.zeros(x.nbytes + 1, np.uint8)[1:].view(x.dtype).reshape(x.shape)
+    view[...] = x
+    return view
+
+
+def zero_stride(x):
+    return np.broadcast_to(x[:1], x.shape)  # read-only, stride 0 along axis 0
+
+
+def read_only(x):
+    x = x.copy()
+    x.flags.writeable = False
+    return x
+
+
+LAYOUTS = {"strided": strided, "negative-stride": negative, "fortran": fortran, "misaligned": misaligned,
+           "zero-stride": zero_stride, "read-only": read_only}
 
 
 def _elementwise(name: str) -> OpSpec:
