@@ -50,15 +50,25 @@ def kernel_backends(kernel: str) -> list[str]:
 
 
 def result_rows(spec: OpSpec, label: str, make: Callable[[], tuple], check=None) -> list[Case]:
-    """One row per backend: ``make()`` -> (arrays, params, out) builds fresh inputs each time."""
+    """One row per backend: ``make()`` -> (arrays, params, out) builds fresh inputs each time.
+
+    Besides the result, every row checks that the inputs are unchanged (but for an input
+    that is also ``out``), and runs ``check(result, out, arrays)`` if given.
+    """
     rows = []
     for backend in kernel_backends(spec.kernel):
         arrays, params, out = make()
         expected = spec.expected(arrays, params)  # before the call: out may alias an input
         kw = dict(params, backend=backend) | ({} if out is None else {"out": out})
+
+        def full_check(result, out=out, arrays=arrays, before=[np.array(a, copy=True) for a in arrays]):
+            for i, (now, then) in enumerate(zip(arrays, before)):
+                if now is not out:
+                    np.testing.assert_array_equal(now, then, err_msg=f"the call changed input {spec.args[i]}")
+            if check is not None:
+                check(result, out, arrays)
         rows.append(Case(f"{spec.name}-{label}[{backend}]", lambda a=arrays, kw=kw: _call(spec, a, kw),
-                         reference=lambda e=expected: e,
-                         check=None if check is None else (lambda r, out=out, a=arrays: check(r, out, a))))
+                         reference=lambda e=expected: e, check=full_check))
     return rows
 
 
@@ -245,6 +255,12 @@ SOFTMAX = [
     error("softmax-axis-bool", lambda: pk.ops.softmax(f32, axis=True), TypeError, "axis must be an int, got bool"),
     error("softmax-axis-none", lambda: pk.ops.softmax(f32, axis=None), TypeError, "axis must be an int"),
     *ok("axis-numpy-int", BY_NAME["softmax"], [f32], axis=np.int64(0)),
+    # axis 0 of a column: the moved view is C-contiguous already (it was written in place).
+    *ok("axis0-column", BY_NAME["softmax"], [np.arange(5, dtype=np.float32).reshape(5, 1)], axis=0),
+    *result_rows(BY_NAME["softmax"], "axis0-column-read-only",
+                 lambda: ([read_only(np.arange(5, dtype=np.float32).reshape(5, 1))], {"axis": 0}, None)),
+    *ok("axis0-3d", BY_NAME["softmax"], [np.linspace(-3, 3, 24, dtype=np.float32).reshape(2, 3, 4)], axis=0),
+    *ok("axis1-3d", BY_NAME["softmax"], [np.linspace(-3, 3, 24, dtype=np.float32).reshape(2, 3, 4)], axis=1),
     *ok("all-minus-inf-row", BY_NAME["softmax"], [np.array([[-np.inf] * 3, [1, 2, 3]], np.float32)], axis=-1),
     *ok("huge-spread", BY_NAME["softmax"], [np.array([[-1e30, 0, 1e30], [1e30, 1e30, -1e30]], np.float32)],
         axis=-1),

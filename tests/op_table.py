@@ -61,6 +61,8 @@ class OpSpec:
 
 # --- views with the values of an array, in unusual layouts (or, for zero-stride, a broadcast) ---
 def strided(x):
+    if x.ndim == 0:
+        return x
     base = np.zeros(x.shape[:-1] + (2 * x.shape[-1],), x.dtype)
     base[..., ::2] = x
     return base[..., ::2]
@@ -81,6 +83,8 @@ def misaligned(x):
 
 
 def zero_stride(x):
+    if x.ndim == 0:
+        return x
     return np.broadcast_to(x[:1], x.shape)  # read-only, stride 0 along axis 0
 
 

@@ -33,7 +33,10 @@ def test_matches_reference(spec, backend):
     def check(drawn):
         arrays, params = drawn
         ref64, ref32 = spec.expected(arrays, params)
+        before = [a.copy() for a in arrays]
         assert_close(spec.call(*arrays, backend=backend, **params), ref64, ref32,
                      what=f"{spec.name} on {backend} {[a.shape for a in arrays]} {params}")
+        for name, now, then in zip(spec.args, arrays, before):
+            np.testing.assert_array_equal(now, then, err_msg=f"the call changed input {name}")
 
     check()
