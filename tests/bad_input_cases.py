@@ -278,6 +278,31 @@ THREADS = [
 ]
 
 
+# The native bindings, called directly (the C++ side checks again what it relies on).
+def _native_misaligned():
+    return misaligned(np.ones((3, 4), np.float32))
+
+
+NATIVE = [
+    error("_C.activation_inplace-misaligned", lambda: pk._C.activation_inplace(_native_misaligned(), 1), ValueError,
+          "x: misaligned float32 data"),
+    error("_C.softmax_rows-misaligned-x", lambda: pk._C.softmax_rows(_native_misaligned(), np.empty((3, 4), np.float32)),
+          ValueError, "x: misaligned float32 data"),
+    error("_C.softmax_rows-misaligned-y", lambda: pk._C.softmax_rows(f32, _native_misaligned()), ValueError,
+          "y: misaligned float32 data"),
+    error("_C.sgemm-misaligned", lambda: pk._C.sgemm(_native_misaligned(), w32.T, np.empty((3, 5), np.float32)),
+          ValueError, "a: misaligned float32 data"),
+    error("_C.activation_inplace-strided", lambda: pk._C.activation_inplace(np.ones((4, 4), np.float32)[:, ::2], 1),
+          ValueError, "x: expected a C-contiguous array"),
+    error("_C.activation_inplace-code", lambda: pk._C.activation_inplace(f32.copy(), 7), ValueError,
+          "unknown activation 7"),
+    error("_C.sgemm-bias-mode", lambda: pk._C.sgemm(f32, w32.T, np.empty((3, 5), np.float32), b32, 5), ValueError,
+          "unknown bias_mode 5"),
+    error("_C.sgemm-c-column-stride", lambda: pk._C.sgemm(f32, w32.T, np.empty((5, 3), np.float32).T), ValueError,
+          "c must have unit column stride"),
+]
+
+
 # --- layers: built with fixed weights, checked against the reference of the op they call ---
 def dense(units=5, activation="relu", in_features=4, **kw):
     layer = pk.layers.Dense(units, activation=activation, kernel_initializer=initializers.GlorotUniform(seed=1),
@@ -461,5 +486,5 @@ for batch_size in (1, 2, 7):
                              lambda b, n=batch_size: Predicting(mlp(b), n), _x(shape=(5, 2, 2)), mlp_reference)
 
 CASES: list[Case] = [row for spec in OPS for row in generated_rows(spec)]
-CASES += MATMUL + LINEAR + ACTIVATION + SOFTMAX + THREADS
+CASES += MATMUL + LINEAR + ACTIVATION + SOFTMAX + THREADS + NATIVE
 CASES += DENSE + ACTIVATION_LAYER + FLATTEN + SEQUENTIAL

@@ -100,7 +100,21 @@ def fuzz_ops(src) -> None:
         if then is not None and now is not kw.get("out"):
             np.testing.assert_array_equal(now, then, err_msg=f"{spec.name} changed input {name}")
     if not flags and tame:
-        assert_close(result, *spec.expected(arrays, params), what=f"{spec.name} {backend} {sizes} {params}")
+        expected = [flush_subnormals(e) for e in spec.expected(arrays, params)]
+        assert_close(flush_subnormals(result), *expected, what=f"{spec.name} {backend} {sizes} {params}")
+
+
+def flush_subnormals(x) -> np.ndarray:
+    """x in float64 with values below float32's normal range set to 0.
+
+    The fuzzer's random sizes often put every output of a call deep in a tail (gelu of
+    -13), where the policy's bound (2 ulp of the largest output) shrinks below float32's
+    subnormal spacing; kernels that flush subnormal results to zero (as FTZ does) would
+    fail it for no loss that matters. The property tests keep the strict policy.
+    """
+    x = np.array(x, np.float64)
+    x[np.abs(x) < np.finfo(np.float32).tiny] = 0.0
+    return x
 
 
 def _expected_shape(spec, sizes, params):

@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -33,8 +34,9 @@ def sanitizer_env() -> dict:
             "ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1", "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1"}
 
 
-def run_one(name: str, seconds: int, asan: bool, max_len: int) -> tuple[int, int, str]:
-    """(return code, executions, output tail) of one harness run."""
+def run_one(name: str, seconds: int, asan: bool, max_len: int) -> tuple[int, int, float, str]:
+    """(return code, executions, wall seconds, output tail) of one harness run; the whole log
+    goes to build/fuzz/<harness>/last-run.log."""
     out = REPO / "build" / "fuzz" / (f"{name}-asan" if asan else name)
     corpus = out / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
@@ -46,12 +48,15 @@ def run_one(name: str, seconds: int, asan: bool, max_len: int) -> tuple[int, int
     command = [sys.executable, str(HERE / "main.py"), name, str(corpus), f"-max_total_time={seconds}",
                f"-max_len={max_len}", "-timeout=30", "-rss_limit_mb=4096", "-print_final_stats=1",
                f"-artifact_prefix={out}/"]
+    start = time.monotonic()
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=out)
+    seconds = time.monotonic() - start
     output = result.stdout + result.stderr
+    (out / "last-run.log").write_text(output)
     runs = re.findall(r"stat::number_of_executed_units:\s*(\d+)", output)
     if not runs:  # a crash stops libFuzzer before the final stats
         runs = re.findall(r"#(\d+)\s", output)
-    return result.returncode, int(runs[-1]) if runs else 0, output[-3000:]
+    return result.returncode, int(runs[-1]) if runs else 0, seconds, output[-3000:]
 
 
 def main(argv=None) -> int:
@@ -63,9 +68,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     failed = False
     for name in args.harness:
-        code, runs, tail = run_one(name, args.seconds, args.asan, args.max_len)
+        code, runs, seconds, tail = run_one(name, args.seconds, args.asan, args.max_len)
         status = "ok" if code == 0 else f"FAILED (exit {code})"
-        print(f"{name:8s}{' asan' if args.asan else ''}: {runs} executions in {args.seconds} s, {status}", flush=True)
+        print(f"{name}{' (asan)' if args.asan else ''}: {runs} executions in {seconds:.0f} s, {status}", flush=True)
         if code != 0:
             failed = True
             print(tail, file=sys.stderr)
