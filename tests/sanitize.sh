@@ -23,8 +23,10 @@ cd "$(dirname "$0")/.."
 repo="$PWD"
 
 SANITIZE_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g"
-# Tests that make no sense under ASan: resident memory is the allocator's, not ours.
-SKIP_UNDER_ASAN=(tests/test_leaks.py)
+# What makes no sense under ASan: resident memory (the leak test) is ASan's allocator's,
+# and timing (import time) is ASan's slowdown.
+SKIP_FILES_UNDER_ASAN=(tests/test_leaks.py)
+SKIP_TESTS_UNDER_ASAN=(test_import_is_fast_and_lazy)
 # Test files with kernels that have a portable (no AVX2) variant.
 PORTABLE_TESTS=(tests/test_gemm.py tests/test_activations.py tests/test_bad_input.py tests/test_cli.py)
 # Numba kernels under NUMBA_BOUNDSCHECK=1: the tests that run the Numba backend.
@@ -54,11 +56,13 @@ sanitized_pytest() {
   python -c "import pykernels._C as C, sys; assert C.__file__.startswith('$lib'), C.__file__; print('instrumented:', C.__file__)")
 
 ignores=()
-for skipped in "${SKIP_UNDER_ASAN[@]}"; do ignores+=(--ignore="$repo/$skipped"); done
+for skipped in "${SKIP_FILES_UNDER_ASAN[@]}"; do ignores+=(--ignore="$repo/$skipped"); done
+selection="not numba"
+for skipped in "${SKIP_TESTS_UNDER_ASAN[@]}"; do selection+=" and not $skipped"; done
 echo "== ASan+UBSan: test suite without the Numba parametrizations (native ISA)"
-sanitized_pytest -q -k "not numba" "${ignores[@]}" "$@" "$repo/tests"
+sanitized_pytest -q -k "$selection" "${ignores[@]}" "$@" "$repo/tests"
 echo "== ASan+UBSan: kernel tests with PYKERNELS_ISA=portable"
-PYKERNELS_ISA=portable sanitized_pytest -q -k "not numba" "$@" "${PORTABLE_TESTS[@]/#/$repo/}"
+PYKERNELS_ISA=portable sanitized_pytest -q -k "$selection" "$@" "${PORTABLE_TESTS[@]/#/$repo/}"
 
 echo "== NUMBA_BOUNDSCHECK=1: the Numba kernels with bounds checks"
 numba_cache="$(mktemp -d)"
