@@ -5,6 +5,7 @@ Sources are listed nowhere here; CMakeLists.txt owns the build. PYKERNELS_CUDA=a
 it when nvcc is found, on fails without nvcc, off never builds it.
 """
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -38,7 +39,8 @@ class CMakeBuild(build_ext):
         if cuda not in ("auto", "on", "off"):
             raise SystemExit(f"PYKERNELS_CUDA must be auto, on or off, got {cuda!r}")
         configure.append(f"-DPYKERNELS_CUDA={cuda}")
-        configure += os.environ.get("PYKERNELS_CMAKE_ARGS", "").split()
+        # Shell-quoted, so one -D can carry several flags: -DPYKERNELS_EXTRA_FLAGS="-g -O1".
+        configure += shlex.split(os.environ.get("PYKERNELS_CMAKE_ARGS", ""))
         try:
             import ninja  # noqa: F401
             configure += ["-G", "Ninja"]

@@ -5,6 +5,8 @@ a kernel called from any Python thread honours it.
 """
 from pykernels import _C, validation
 
+C_INT_MAX = 2**31 - 1  # the kernels take the count as a C int
+
 
 def get_num_threads() -> int:
     """The number of threads kernels run on."""
@@ -13,4 +15,4 @@ def get_num_threads() -> int:
 
 def set_num_threads(n: int) -> None:
     """Run kernels on ``n`` threads (n >= 1)."""
-    _C.set_num_threads(validation.integer(n, "set_num_threads", "n", minimum=1))
+    _C.set_num_threads(validation.integer(n, "set_num_threads", "n", minimum=1, maximum=C_INT_MAX))

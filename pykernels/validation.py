@@ -60,8 +60,8 @@ def activation_name(activation, op: str, allowed: Sequence[str] = ACTIVATIONS) -
     return activation
 
 
-def integer(value, op: str, name: str, *, minimum: int | None = None) -> int:
-    """``value`` as a Python int (bool rejected), at least ``minimum``."""
+def integer(value, op: str, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """``value`` as a Python int (bool rejected), at least ``minimum`` and at most ``maximum``."""
     if isinstance(value, bool):
         raise TypeError(f"{op}: {name} must be an int, got bool")
     try:
@@ -70,6 +70,8 @@ def integer(value, op: str, name: str, *, minimum: int | None = None) -> int:
         raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__}") from None
     if minimum is not None and value < minimum:
         raise ValueError(f"{op}: {name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{op}: {name} must be <= {maximum}, got {value}")
     return value
 
 

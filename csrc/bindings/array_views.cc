@@ -34,6 +34,8 @@ float* contiguous_data(const py::array& arr, const char* name, bool writable) {
   if (writable) require_writable(arr, name);
   if (!(arr.flags() & py::array::c_style))
     throw py::value_error(std::string(name) + ": expected a C-contiguous array");
+  if (reinterpret_cast<uintptr_t>(arr.data()) % alignof(float) != 0)
+    throw py::value_error(std::string(name) + ": misaligned float32 data (the address must be a multiple of 4)");
   return static_cast<float*>(const_cast<void*>(arr.data()));
 }
 

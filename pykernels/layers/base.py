@@ -207,6 +207,7 @@ class Layer:
     # --- weights ------------------------------------------------------------------
     def add_weight(self, name: str, shape: tuple[int, ...], initializer="zeros") -> np.ndarray:
         """A new float32 weight of ``shape`` from ``initializer``, kept in creation order."""
+        validation.check_nbytes(shape, str(self), f"weight {name!r}")
         value = np.ascontiguousarray(initializers.get(initializer, f"{self}: {name}")(shape), np.float32)
         if value.shape != tuple(shape):
             raise ValueError(f"{self}: initializer of {name!r} returned shape {value.shape}, expected {tuple(shape)}")

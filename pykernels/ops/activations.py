@@ -55,7 +55,9 @@ def softmax(x: np.ndarray, axis: int = -1, *, out: np.ndarray | None = None, bac
     if axis == x.ndim - 1:
         kernel(np.ascontiguousarray(x), target)
     else:
-        moved = np.ascontiguousarray(np.moveaxis(x, axis, -1))
+        # A copy, always: the kernel writes into it, and a moved view of x may already be
+        # C-contiguous (shape (n, 1), axis 0), which ascontiguousarray would not copy.
+        moved = np.array(np.moveaxis(x, axis, -1), order="C")
         kernel(moved, moved)
         np.copyto(target, np.moveaxis(moved, -1, axis))
     return validation.finish(target, user_out)
