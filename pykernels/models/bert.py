@@ -239,7 +239,8 @@ class BertEncoder(Layer):
             p = f"encoder.layer.{i}."
             qkv = [plan.take(f"{p}attention.self.{n}.weight") for n in ("query", "key", "value")]
             qkv_bias = [plan.take(f"{p}attention.self.{n}.bias") for n in ("query", "key", "value")]
-            plan.assign(block.qkv, [_concat(qkv, 0, "qkv").T, _concat(qkv_bias, 0, "qkv bias")])
+            weight = _concat(qkv)
+            plan.assign(block.qkv, [None if weight is None else weight.T, _concat(qkv_bias)])
             plan.assign(block.attention_output, _linear(plan, f"{p}attention.output.dense."))
             plan.assign(block.attention_norm, _norm(plan, f"{p}attention.output.LayerNorm."))
             plan.assign(block.intermediate, _linear(plan, f"{p}intermediate.dense."))
@@ -248,13 +249,13 @@ class BertEncoder(Layer):
         plan.finish()
 
 
-def _concat(parts: list, axis: int, what: str):
+def _concat(parts: list):
+    """query, key, value stacked along the output axis (None when one is missing)."""
     if any(p is None for p in parts):
         return None
-    try:
-        return np.concatenate(parts, axis)
-    except ValueError:
-        return np.zeros((0,))  # a shape no layer has: reported as mis-shaped with the others
+    if len({p.shape for p in parts}) != 1:
+        return np.zeros((0,) * parts[0].ndim)  # a shape no layer has: reported as mis-shaped with the others
+    return np.concatenate(parts, 0)
 
 
 def _linear(plan, prefix: str) -> list:
