@@ -244,4 +244,4 @@ def conv2d_int8(x, x_zero_point, x_scale, weights, out, kernel, stride, padding,
     c = np.empty((m, og), out.dtype)
     gemm_int8(a, x_zero_point, x_scale, 255, weights, c, bias=bias, multiplier=multiplier, bias_s32=bias_s32,
               out_zero_point=out_zero_point, activation=activation)
-    out.reshape(m, -1)[:, group * og:(group + 1) * og] = c
+    out.reshape(m, out.shape[3])[:, group * og:(group + 1) * og] = c
