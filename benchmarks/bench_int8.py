@@ -3,6 +3,7 @@ issue's acceptance ratios measured interleaved.
 
     pytest benchmarks/bench_int8.py --benchmark-only --bench-quick --bench-threads 1
     python benchmarks/bench_int8.py            # acceptance ratios, one thread, interleaved
+    python benchmarks/bench_int8.py --conv     # quantized conv on ResNet-50 layers vs f32 conv and FBGEMM
 
 pytest: one benchmark per (case, implementation, thread count), grouped per case and
 thread count; ``extra_info`` holds GOP/s, % of the FMA peak and ``speedup_vs_<baseline>``
@@ -114,10 +115,33 @@ def acceptance(threads: int = 1) -> bool:
     return ok
 
 
+def conv_ratios(threads: int = 1, quick: bool = False) -> None:
+    """Quantized conv (uint8 in, int8 out) on the ResNet-50 layers vs our f32 conv and FBGEMM (no target: reported)."""
+    print(f"int8 conv on ResNet-50 layers, {threads} thread(s), ratio = baseline time / ours (interleaved)")
+    for case in [c for c in suite.cases(quick) if c.params["op"] == "conv2d_int8"]:
+        prepared = suite.prepare(case)
+        ours = prepared.contender("cpu")
+        line = f"  {case.shape:28} ours"
+        with limit_threads(threads):
+            runner.ready(prepared, ours)
+            for theirs in ("f32-conv", "torch-fbgemm"):
+                if theirs not in [c.name for c in prepared.contenders]:
+                    continue
+                other = prepared.contender(theirs)
+                runner.ready(prepared, other)
+                ratio, t_ours, t_theirs = timing.interleaved_ratio(ours.run, other.run, repeats=7)
+                line += (f" {case.flops / t_ours / 1e9:6.1f} GOP/s | vs {theirs} {ratio:5.2f}x "
+                         f"({case.flops / t_theirs / 1e9:6.1f})")
+        print(line)
+
+
 def timing_case(op: str, m: int, k: int, n: int):
     group = "gemm" if op == "matmul_int8" else "linear"
     return Case(suite.NAME, group, f"{m}x{k}x{n}", 2.0 * m * k * n, {"op": op, "m": m, "k": k, "n": n})
 
 
 if __name__ == "__main__":
+    if "--conv" in sys.argv:
+        conv_ratios(quick="--quick" in sys.argv)
+        sys.exit(0)
     sys.exit(0 if acceptance() else 1)

@@ -2,8 +2,11 @@
 // The Python ops (pykernels/ops/int8.py) validate; these checks are the last line of defence.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
+#include <array>
 #include <string>
+#include <utility>
 
 #include "bindings/array_views.h"
 #include "bindings/binder.h"
@@ -132,6 +135,31 @@ py::array int8_pack_b(const py::array& w) {
   return packed;
 }
 
+// The B, C and epilogue fields of the GEMM arguments (n = c's column count given in g.n).
+void set_b_and_epilogue(pk_gemm_int8_args& g, const py::array& b_packed, const py::array& b_colsum,
+                        const py::object& b_zero_point, int32_t b_safe_a_max, const py::array& c,
+                        const py::object& scale, const py::object& bias, const py::object& multiplier,
+                        const py::object& bias_s32, int32_t c_zero_point, int activation) {
+  if (b_packed.size() != pk_int8_packed_b_bytes(g.n, g.k)) throw py::value_error("b_packed: wrong size for (n, k)");
+  g.b_packed = static_cast<const int8_t*>(contiguous(b_packed, "b_packed", {PK_DTYPE_S8}));
+  g.b_colsum = optional<int32_t>(b_colsum, "b_colsum", PK_DTYPE_S32, g.n);
+  g.b_zero_point = optional<int32_t>(b_zero_point, "b_zero_point", PK_DTYPE_S32, g.n);
+  g.b_safe_a_max = b_safe_a_max;
+  g.c_dtype = dtype_code(c, "c");
+  g.c = contiguous(c, "c", {g.c_dtype}, true);
+  g.scale = optional<float>(scale, "scale", PK_DTYPE_F32, g.n);
+  g.bias = optional<float>(bias, "bias", PK_DTYPE_F32, g.n);
+  if (!multiplier.is_none()) {
+    const auto m = multiplier.cast<py::array>();
+    if (!m.dtype().is(py::dtype::of<double>()) || m.ndim() != 1 || m.shape(0) != g.n ||
+        !(m.flags() & py::array::c_style))
+      throw py::value_error("multiplier: expected C-contiguous float64 of shape (n,)");
+    g.multiplier = static_cast<const double*>(m.data());
+  }
+  g.bias_s32 = optional<int32_t>(bias_s32, "bias_s32", PK_DTYPE_S32, g.n);
+  g.c_zero_point = c_zero_point, g.activation = activation;
+}
+
 void gemm_int8(const py::array& a, int32_t a_zero_point, const py::object& a_scale, int32_t a_qmax,
                const py::array& b_packed,
                const py::array& b_colsum, const py::object& b_zero_point, int32_t b_safe_a_max, const py::array& c,
@@ -148,28 +176,49 @@ void gemm_int8(const py::array& a, int32_t a_zero_point, const py::object& a_sca
   g.a_zero_point = a_zero_point, g.a_qmax = a_qmax;
   g.a_dynamic = a_scale.is_none() ? 1 : 0;  // None: A's own range
   g.a_scale = a_scale.is_none() ? 0.0f : a_scale.cast<float>();
-  if (b_packed.size() != pk_int8_packed_b_bytes(g.n, g.k)) throw py::value_error("b_packed: wrong size for (n, k)");
-  g.b_packed = static_cast<const int8_t*>(contiguous(b_packed, "b_packed", {PK_DTYPE_S8}));
-  g.b_colsum = optional<int32_t>(b_colsum, "b_colsum", PK_DTYPE_S32, g.n);
-  g.b_zero_point = optional<int32_t>(b_zero_point, "b_zero_point", PK_DTYPE_S32, g.n);
-  g.b_safe_a_max = b_safe_a_max;
-  g.c_dtype = dtype_code(c, "c");
-  g.c = contiguous(c, "c", {g.c_dtype}, true), g.c_rs = g.n;
-  g.scale = optional<float>(scale, "scale", PK_DTYPE_F32, g.n);
-  g.bias = optional<float>(bias, "bias", PK_DTYPE_F32, g.n);
-  if (!multiplier.is_none()) {
-    const auto m = multiplier.cast<py::array>();
-    if (!m.dtype().is(py::dtype::of<double>()) || m.ndim() != 1 || m.shape(0) != g.n ||
-        !(m.flags() & py::array::c_style))
-      throw py::value_error("multiplier: expected C-contiguous float64 of shape (n,)");
-    g.multiplier = static_cast<const double*>(m.data());
-  }
-  g.bias_s32 = optional<int32_t>(bias_s32, "bias_s32", PK_DTYPE_S32, g.n);
-  g.c_zero_point = c_zero_point, g.activation = activation;
+  set_b_and_epilogue(g, b_packed, b_colsum, b_zero_point, b_safe_a_max, c, scale, bias, multiplier, bias_s32,
+                     c_zero_point, activation);
+  g.c_rs = g.n;
   int err;
   {
     py::gil_scoped_release release;
     err = pk_gemm_int8(&g);
+  }
+  raise_on_error(err);
+}
+
+// One group of a quantized conv2d: x (N, H, W, C) uint8 codes, c (N, OH, OW, O) written
+// in columns [group * n, (group + 1) * n), n = the packed weights' filters per group.
+void conv2d_int8_nhwc(const py::array& x, int32_t x_zero_point, float x_scale, std::pair<int64_t, int64_t> kernel,
+                      std::pair<int64_t, int64_t> stride, std::array<int64_t, 4> padding,
+                      std::pair<int64_t, int64_t> dilation, int64_t groups, int64_t group, const py::array& b_packed,
+                      const py::array& b_colsum, const py::object& b_zero_point, int32_t b_safe_a_max,
+                      const py::array& c, const py::object& scale, const py::object& bias,
+                      const py::object& multiplier, const py::object& bias_s32, int32_t c_zero_point,
+                      int activation) {
+  if (x.ndim() != 4 || c.ndim() != 4) throw py::value_error("conv2d_int8_nhwc: x and c must be 4-D (NHWC)");
+  if (dtype_code(x, "x") != PK_DTYPE_U8) throw py::type_error("x: expected uint8 codes");
+  pk_conv2d_desc d{};
+  d.batch = x.shape(0), d.in_h = x.shape(1), d.in_w = x.shape(2), d.in_c = x.shape(3), d.out_c = c.shape(3);
+  d.kernel_h = kernel.first, d.kernel_w = kernel.second, d.stride_h = stride.first, d.stride_w = stride.second;
+  d.dilation_h = dilation.first, d.dilation_w = dilation.second;
+  d.pad_top = padding[0], d.pad_bottom = padding[1], d.pad_left = padding[2], d.pad_right = padding[3];
+  d.groups = groups;
+  if (groups < 1 || d.in_c % groups || d.out_c % groups) throw py::value_error("conv2d_int8_nhwc: bad groups");
+  if (c.shape(0) != d.batch) throw py::value_error("conv2d_int8_nhwc: x and c have different batch sizes");
+  pk_gemm_int8_args g{};
+  g.m = c.shape(0) * c.shape(1) * c.shape(2), g.n = d.out_c / groups;
+  g.k = d.kernel_h * d.kernel_w * (d.in_c / groups);
+  g.a_dtype = PK_DTYPE_U8, g.a_zero_point = x_zero_point, g.a_scale = x_scale, g.a_qmax = 255;
+  const auto* xp = static_cast<const uint8_t*>(contiguous(x, "x", {PK_DTYPE_U8}));
+  set_b_and_epilogue(g, b_packed, b_colsum, b_zero_point, b_safe_a_max, c, scale, bias, multiplier, bias_s32,
+                     c_zero_point, activation);
+  g.c_rs = d.out_c;
+  g.c = static_cast<char*>(g.c) + group * g.n * c.itemsize();
+  int err;
+  {
+    py::gil_scoped_release release;
+    err = pk_conv2d_int8_nhwc(&d, group, xp, &g);
   }
   raise_on_error(err);
 }
@@ -186,5 +235,12 @@ PK_BIND_FAMILY(int8) {
         py::arg("scale") = py::none(), py::arg("bias") = py::none(), py::arg("multiplier") = py::none(),
         py::arg("bias_s32") = py::none(), py::arg("c_zero_point") = 0, py::arg("activation") = PK_ACT_NONE,
         "int8 GEMM on packed B with zero points and a fused epilogue (see pykernels.h: pk_gemm_int8)");
+  m.def("conv2d_int8_nhwc", &conv2d_int8_nhwc, py::arg("x"), py::arg("x_zero_point"), py::arg("x_scale"),
+        py::arg("kernel"), py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("groups"),
+        py::arg("group"), py::arg("b_packed"), py::arg("b_colsum"), py::arg("b_zero_point"), py::arg("b_safe_a_max"),
+        py::arg("c"), py::arg("scale") = py::none(), py::arg("bias") = py::none(),
+        py::arg("multiplier") = py::none(), py::arg("bias_s32") = py::none(), py::arg("c_zero_point") = 0,
+        py::arg("activation") = PK_ACT_NONE,
+        "one group of a quantized conv2d on uint8 NHWC codes (see pykernels.h: pk_conv2d_int8_nhwc)");
   m.def("gemm_int8_kernel_name", [] { return std::string(pk::gemm_int8_kernel_name()); });
 }

@@ -186,6 +186,16 @@ typedef struct {
   int activation;
 } pk_gemm_int8_args;
 PK_API int pk_gemm_int8(const pk_gemm_int8_args* args);
+/* Quantized conv2d of uint8 NHWC codes x, one group (0 <= group < desc->groups) per call:
+ * pk_gemm_int8 with A the implicit im2col of x -- A(i, p) = x[n, oh * stride_h - pad_top +
+ * kh * dilation_h, ow * stride_w - pad_left + kw * dilation_w, group * cg + c] for output pixel
+ * i = (n, oh, ow) and tap p = (kh * kernel_w + kw) * cg + c, cg = in_c / groups, and
+ * gemm->a_zero_point in the padding. gemm: a_dtype PK_DTYPE_U8 (a, a_rs, a_cs unused),
+ * m = batch * out_h * out_w, k = kernel_h * kernel_w * cg, n = out_c / groups, B packed from
+ * the group's weights (n x k, taps in (kh, kw, c) order), c = the group's first output
+ * column of the NHWC output with c_rs = out_c, and the epilogue of pk_gemm_int8. */
+PK_API int pk_conv2d_int8_nhwc(const pk_conv2d_desc* desc, int64_t group, const uint8_t* x,
+                               const pk_gemm_int8_args* gemm);
 /* --- sparse (spmm): Y = act(W.X + bias), W sparse m x k, X dense k x n ------------------
  * X: (p, j) at x[p * x_rs + j * x_cs]; Y: (i, j) at y[i * y_rs + j]; bias: m values or NULL.
  * BSR (CSR is r = c = 1): m % r == 0, k % c == 0; block row I holds blocks

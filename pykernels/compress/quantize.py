@@ -1,4 +1,4 @@
-"""Post-training quantization of a Sequential model, with a per-layer error report.
+"""Post-training quantization of a Sequential or functional model, with a per-layer error report.
 
     qmodel = pykernels.compress.quantize(model)                              # dynamic
     qmodel = pykernels.compress.quantize(model, x_calib, mode="static", observer="mse")
@@ -6,8 +6,11 @@
 
 The walker copies the model layer by layer. A layer whose class has a registered
 converter becomes its quantized twin; any other layer (Flatten, Activation, ...) is
-copied as it is; nested Sequential models are walked recursively. A family adds its
-quantized layer with::
+copied as it is; nested models are walked recursively. A functional Model's graph is
+replayed on new Inputs with the twins in place of its layers. Registered: Dense and
+Conv2D (static or dynamic), LSTM and MultiHeadAttention (their activations are always
+quantized dynamically: per step, per projection). DepthwiseConv2D stays float. A family
+adds its quantized layer with::
 
     @register_quantizer(Conv2D)
     def _conv(layer, ctx: LayerContext) -> Layer: ...
@@ -24,9 +27,13 @@ from typing import Callable
 import numpy as np
 
 from pykernels.compress import observers
+from pykernels.layers.attention import MultiHeadAttention
 from pykernels.layers.base import Layer, as_float32, deserialize, serialize
+from pykernels.layers.conv import Conv2D
 from pykernels.layers.dense import Dense
-from pykernels.layers.quantized import QuantizedDense
+from pykernels.layers.functional import Input, Model, SymbolicTensor, _map
+from pykernels.layers.quantized import QuantizedConv2D, QuantizedDense, QuantizedLSTM, QuantizedMultiHeadAttention
+from pykernels.layers.recurrent import LSTM
 from pykernels.layers.sequential import Sequential
 
 MODES = ("dynamic", "static")
@@ -48,14 +55,16 @@ class LayerContext:
     mode: str
     per_channel: bool
     observer: str
-    inputs: np.ndarray | None  # the layer's float inputs on the calibration data
+    inputs: np.ndarray | None  # the layer's float inputs on the calibration data (its first call's)
+    more_inputs: list = field(default_factory=list)  # inputs of its other calls (a layer shared in a graph)
 
     def input_range(self, qmax: int = 255) -> tuple[float, float] | None:
         """The calibrated input range (static mode), else None."""
         if self.mode != "static":
             return None
         observer = observers.make(self.observer)
-        observer.update(self.inputs)
+        for inputs in [self.inputs, *self.more_inputs]:
+            observer.update(inputs)
         return observer.range(qmax)
 
 
@@ -66,6 +75,25 @@ def _dense(layer: Dense, ctx: LayerContext) -> Layer:
         twin = QuantizedDense.from_float(layer, per_channel=ctx.per_channel,
                                          input_range=ctx.input_range(twin.input_qmax))
     return twin
+
+
+@register_quantizer(Conv2D)
+def _conv2d(layer: Conv2D, ctx: LayerContext) -> Layer:
+    twin = QuantizedConv2D.from_float(layer, per_channel=ctx.per_channel)
+    if ctx.mode == "static":
+        twin = QuantizedConv2D.from_float(layer, per_channel=ctx.per_channel,
+                                          input_range=ctx.input_range(twin.input_qmax))
+    return twin
+
+
+@register_quantizer(LSTM)
+def _lstm(layer: LSTM, ctx: LayerContext) -> Layer:
+    return QuantizedLSTM.from_float(layer, per_channel=ctx.per_channel)
+
+
+@register_quantizer(MultiHeadAttention)
+def _mha(layer: MultiHeadAttention, ctx: LayerContext) -> Layer:
+    return QuantizedMultiHeadAttention.from_float(layer, per_channel=ctx.per_channel)
 
 
 def sqnr_db(reference: np.ndarray, approx: np.ndarray) -> float:
@@ -119,45 +147,120 @@ class QuantizationReport:
         return "\n".join(lines)
 
 
-def _copy(layer: Layer, input_shape: tuple) -> Layer:
+def _copy(layer: Layer, input_shape) -> Layer:
     twin = deserialize(serialize(layer))
     twin.ensure_built(input_shape)
     twin.set_weights(layer.get_weights())
     return twin
 
 
+def _twin(layer: Layer, shape, inputs, more_inputs, ctx_args: dict, report: QuantizationReport) -> Layer | None:
+    """The quantized twin of a model or a registered layer, built for ``shape``; None for other layers."""
+    if isinstance(layer, Sequential):
+        twin = Sequential(_walk(layer, inputs, ctx_args, report), name=layer.name, backend=layer.backend)
+        twin.build(shape)
+        return twin
+    if isinstance(layer, Model):
+        return _walk_graph(layer, inputs, ctx_args, report)
+    if type(layer) in QUANTIZERS:
+        twin = QUANTIZERS[type(layer)](layer, LayerContext(inputs=inputs, more_inputs=more_inputs, **ctx_args))
+        twin.ensure_built(shape)
+        report.layers.append(_layer_error(layer, twin, inputs))
+        return twin
+    return None
+
+
 def _walk(model: Sequential, inputs, ctx_args: dict, report: QuantizationReport) -> list[Layer]:
     """The quantized layers of ``model``; ``inputs``: float calibration inputs (or None)."""
     out, shape = [], model.input_shape
     for layer in model.layers:
-        if isinstance(layer, Sequential):
-            twin = Sequential(_walk(layer, inputs, ctx_args, report), name=layer.name, backend=layer.backend)
-            twin.build(shape)
-        elif type(layer) in QUANTIZERS:
-            twin = QUANTIZERS[type(layer)](layer, LayerContext(inputs=inputs, **ctx_args))
-            twin.ensure_built(shape)
-            report.layers.append(_layer_error(layer, twin, inputs))
-        else:
-            twin = _copy(layer, shape)
-        out.append(twin)
+        twin = _twin(layer, shape, inputs, [], ctx_args, report)
+        out.append(_copy(layer, shape) if twin is None else twin)
         shape = layer.compute_output_shape(shape)
         inputs = None if inputs is None else layer(inputs)
     return out
 
 
+def _recorded_inputs(model: Model, inputs) -> dict[str, list]:
+    """Each layer's first argument in every call of ``model(inputs)``, by layer name."""
+    seen: dict[str, list] = {layer.name: [] for layer in model.layers}
+    if inputs is None:
+        return seen
+
+    def recorder(layer):
+        original = layer.call
+
+        def record(x, *args, **kwargs):
+            seen[layer.name].append(x)
+            return original(x, *args, **kwargs)
+        return record
+
+    for layer in model.layers:
+        layer.call = recorder(layer)  # an instance attribute shadows the method
+    try:
+        model(inputs)
+    finally:
+        for layer in model.layers:
+            del layer.call
+    return seen
+
+
+def _walk_graph(model: Model, inputs, ctx_args: dict, report: QuantizationReport, name: str | None = None) -> Model:
+    """A functional model's graph replayed on new Inputs with each layer's twin (or copy)."""
+    recorded = _recorded_inputs(model, inputs)
+    new_inputs = [Input(t.shape[1:], t.dtype, t.name) for t in model.inputs]
+    tensors = {id(old): new for old, new in zip(model.inputs, new_inputs)}
+    twins: dict[str, Layer] = {}
+    copies: list[tuple[Layer, Layer]] = []
+    for node in model._nodes:
+        layer = node.layer
+        if layer.name not in twins:
+            calls = recorded[layer.name]
+            shape = _map(node.inputs, lambda t: t.shape)
+            twin = _twin(layer, list(shape) if layer.multi_input else shape, calls[0] if calls else None, calls[1:],
+                         ctx_args, report)
+            if twin is None:  # a copy: weights set once the replay has built it
+                twin = deserialize(serialize(layer))
+                copies.append((layer, twin))
+            twins[layer.name] = twin
+
+        def new(leaf):
+            return tensors[id(leaf)] if isinstance(leaf, SymbolicTensor) else leaf
+
+        result = twins[layer.name](_map(node.inputs, new), *_map(node.args, new), **_map(node.kwargs, new))
+        for old, fresh in zip(node.outputs, result if len(node.outputs) > 1 else [result]):
+            tensors[id(old)] = fresh
+    for layer, twin in copies:
+        twin.set_weights(layer.get_weights())
+    outputs = [tensors[id(t)] for t in model.outputs]
+    several_in, several_out = model._several_inputs, model._several_outputs
+    return Model(new_inputs if several_in else new_inputs[0], outputs if several_out else outputs[0],
+                 name=name or model.name)
+
+
+def _kernels_of(layer: Layer) -> list[np.ndarray]:
+    return [w for w in layer.get_weights() if w.ndim >= 2]
+
+
 def _layer_error(layer: Layer, twin: Layer, inputs) -> LayerError:
     weight_sqnr = None
-    if hasattr(twin, "weights_int8") and hasattr(layer, "kernel"):
-        weight_sqnr = sqnr_db(layer.kernel.T, twin.weights_int8.dequantize())
+    equivalent = twin.float_equivalent()
+    if equivalent is not None:
+        ref, approx = _kernels_of(layer), _kernels_of(equivalent)
+        if ref and len(ref) == len(approx):
+            weight_sqnr = sqnr_db(np.concatenate([w.ravel() for w in ref]),
+                                  np.concatenate([w.ravel() for w in approx]))
     out_sqnr = out_rel = None
     if inputs is not None:
         ref, approx = layer(inputs), twin(inputs)
+        if isinstance(ref, list):
+            ref, approx = ref[0], approx[0]
         out_sqnr, out_rel = sqnr_db(ref, approx), relative_error(ref, approx)
     return LayerError(layer.name, type(twin).__name__, weight_sqnr, out_sqnr, out_rel)
 
 
-def quantize(model: Sequential, calibration_data=None, mode: str = "dynamic", per_channel: bool = True,
-             observer: str = "minmax") -> Sequential:
+def quantize(model: Sequential | Model, calibration_data=None, mode: str = "dynamic", per_channel: bool = True,
+             observer: str = "minmax") -> Sequential | Model:
     """A quantized copy of ``model`` (the original is untouched), with ``.quantization_report``.
 
     mode "dynamic": int8 weights, activations quantized per call from their own range.
@@ -165,8 +268,8 @@ def quantize(model: Sequential, calibration_data=None, mode: str = "dynamic", pe
     with ``observer`` ("minmax", "percentile", "mse"). Calibration data, when given, is
     also what the report's output errors are measured on; NaN or inf in it -> ValueError.
     """
-    if not isinstance(model, Sequential):
-        raise TypeError(f"quantize: model must be a Sequential, got {type(model).__name__}")
+    if not isinstance(model, (Sequential, Model)):
+        raise TypeError(f"quantize: model must be a Sequential or a functional Model, got {type(model).__name__}")
     if not isinstance(mode, str) or mode not in MODES:
         raise ValueError(f"quantize: mode must be one of {list(MODES)}, got {mode!r}")
     if not isinstance(per_channel, bool):
@@ -176,20 +279,28 @@ def quantize(model: Sequential, calibration_data=None, mode: str = "dynamic", pe
         raise ValueError("quantize: mode 'static' needs calibration_data to calibrate activation ranges")
     inputs = None
     if calibration_data is not None:
-        inputs = as_float32(calibration_data, model)
-        if inputs.size == 0:
-            raise ValueError(f"quantize: calibration_data is empty (shape {inputs.shape})")
-        if not np.isfinite(inputs).all():
+        graph = isinstance(model, Model)
+        inputs = model.prepare_input(calibration_data) if graph else as_float32(calibration_data, model)
+        arrays = inputs if isinstance(inputs, list) else [inputs]
+        if any(a.size == 0 for a in arrays):
+            raise ValueError(f"quantize: calibration_data is empty (shapes {[a.shape for a in arrays]})")
+        if not all(np.isfinite(a).all() for a in arrays):
             raise ValueError("quantize: calibration_data contains NaN or inf")
-        model.ensure_built(inputs.shape)
+        if not graph:
+            model.ensure_built(inputs.shape)
     elif not model.built:
         raise ValueError(f"quantize: {model} is not built; call it on data or pass calibration_data")
     report = QuantizationReport(mode, observer, per_channel)
     ctx_args = {"mode": mode, "per_channel": per_channel, "observer": observer}
-    qmodel = Sequential(_walk(model, inputs, ctx_args, report), name=f"{model.name}_int8", backend=model.backend)
-    qmodel.build(model.input_shape)
+    if isinstance(model, Model):
+        qmodel = _walk_graph(model, inputs, ctx_args, report, name=f"{model.name}_int8")
+    else:
+        qmodel = Sequential(_walk(model, inputs, ctx_args, report), name=f"{model.name}_int8", backend=model.backend)
+        qmodel.build(model.input_shape)
     if inputs is not None:
         ref, approx = model(inputs), qmodel(inputs)
+        if isinstance(ref, list):  # several outputs: the error over all of them
+            ref, approx = (np.concatenate([a.ravel() for a in arrays]) for arrays in (ref, approx))
         report.model_sqnr_db, report.model_relative_error = sqnr_db(ref, approx), relative_error(ref, approx)
     qmodel.quantization_report = report
     return qmodel

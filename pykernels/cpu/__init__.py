@@ -17,6 +17,7 @@ IMPLEMENTATIONS = {
     "dequantize": "pykernels.cpu.int8:dequantize",
     "requantize": "pykernels.cpu.int8:requantize",
     "gemm_int8": "pykernels.cpu.int8:gemm_int8",
+    "conv2d_int8": "pykernels.cpu.int8:conv2d_int8",
     "spmm": "pykernels.cpu.spmm:spmm",
 }
 

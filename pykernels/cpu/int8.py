@@ -29,3 +29,11 @@ def gemm_int8(a, a_zero_point, a_scale, a_qmax, weights, out, bias=None, multipl
     _C.gemm_int8(a, a_zero_point, a_scale, a_qmax, weights.packed("cpu", _pack), weights.colsum,
                  weights.zero_point, weights.safe_a_max, out, weights.scale if out.dtype == _F32 else None,
                  bias, multiplier, bias_s32, out_zero_point, ACTIVATION[activation])
+
+
+def conv2d_int8(x, x_zero_point, x_scale, weights, out, kernel, stride, padding, dilation, groups, group,
+                bias=None, multiplier=None, bias_s32=None, out_zero_point=0, activation="none"):
+    _C.conv2d_int8_nhwc(x, x_zero_point, x_scale, kernel, stride, padding, dilation, groups, group,
+                        weights.packed("cpu", _pack), weights.colsum, weights.zero_point, weights.safe_a_max, out,
+                        weights.scale if out.dtype == _F32 else None, bias, multiplier, bias_s32, out_zero_point,
+                        ACTIVATION[activation])

@@ -97,3 +97,55 @@ class Int8Weights:
     def __repr__(self) -> str:
         kind = "per-channel" if self.qweight.per_channel else "per-tensor"
         return f"Int8Weights(shape={self.shape}, {kind}, safe_a_max={self.safe_a_max})"
+
+
+class Int8ConvWeights:
+    """The int8 weights of a conv2d: one Int8Weights per group, each (filters / groups,
+    kernel_h * kernel_w * in_channels / groups) with taps in (kh, kw, c) order -- the rows of
+    the implicit im2col matrix that the int8 conv multiplies them with."""
+
+    def __init__(self, groups: tuple, kernel_size: tuple[int, int], in_channels: int):
+        if not groups or not all(isinstance(g, Int8Weights) for g in groups):
+            raise TypeError("Int8ConvWeights: expected a non-empty sequence of Int8Weights, one per group")
+        kh, kw = kernel_size
+        cg = in_channels // len(groups)
+        if in_channels % len(groups) or any(g.in_features != kh * kw * cg for g in groups):
+            raise ValueError(f"Int8ConvWeights: each group needs {kh}x{kw}x{cg} = {kh * kw * cg} taps, got "
+                             f"{[g.in_features for g in groups]}")
+        if len({g.out_features for g in groups}) != 1:
+            raise ValueError("Int8ConvWeights: every group must have the same number of filters")
+        self.groups = tuple(groups)
+        self.kernel_size = (kh, kw)
+        self.in_channels = in_channels
+        self.filters = groups[0].out_features * len(groups)
+        self.safe_a_max = min(g.safe_a_max for g in groups)
+
+    @classmethod
+    def from_float(cls, kernel: np.ndarray, groups: int = 1, *, per_channel: bool = True) -> "Int8ConvWeights":
+        """Symmetric int8 quantization of a Keras Conv2D kernel (kh, kw, in / groups, filters),
+        per filter by default (per tensor: one scale for the whole kernel)."""
+        kernel = validation.float32_array(kernel, "Int8ConvWeights", "kernel", ndim=4)
+        kh, kw, cg, filters = kernel.shape
+        if filters % groups:
+            raise ValueError(f"Int8ConvWeights: filters {filters} must be divisible by groups {groups}")
+        w = np.ascontiguousarray(kernel.reshape(kh * kw * cg, filters).T)  # (filters, taps)
+        q = QTensor.from_float(w, np.int8, axis=0 if per_channel else None, symmetric=True)
+        og = filters // groups
+        scale = np.broadcast_to(q.scale, (filters,))
+        parts = tuple(Int8Weights(QTensor(q.data[g * og:(g + 1) * og], scale[g * og:(g + 1) * og] if per_channel
+                                          else q.scale, 0, 0 if per_channel else None)) for g in range(groups))
+        return cls(parts, (kh, kw), cg * groups)
+
+    @property
+    def scale(self) -> np.ndarray:
+        return np.concatenate([g.scale for g in self.groups])
+
+    def dequantize(self) -> np.ndarray:
+        """The float kernel these weights stand for, in Keras' (kh, kw, in / groups, filters) layout."""
+        kh, kw = self.kernel_size
+        w = np.concatenate([g.dequantize() for g in self.groups])  # (filters, taps)
+        return np.ascontiguousarray(w.T.reshape(kh, kw, self.in_channels // len(self.groups), self.filters))
+
+    def __repr__(self) -> str:
+        return (f"Int8ConvWeights(kernel_size={self.kernel_size}, in_channels={self.in_channels}, "
+                f"filters={self.filters}, groups={len(self.groups)}, safe_a_max={self.safe_a_max})")

@@ -21,7 +21,7 @@ from pykernels.layers.dense import Dense
 from pykernels.layers.embedding import Embedding
 from pykernels.layers.functional import Input, Model
 from pykernels.layers.merge import Concatenate
-from pykernels.layers.quantized import QuantizedDense
+from pykernels.layers.quantized import QuantizedConv2D, QuantizedDense, QuantizedLSTM, QuantizedMultiHeadAttention
 from pykernels.layers.recurrent import LSTM, Bidirectional, LSTMCell
 from pykernels.layers.sequential import Sequential
 from pykernels.layers.sparse import SparseConv2D, SparseDense
@@ -30,5 +30,6 @@ from pykernels.layers.transformer import TransformerEncoder, TransformerEncoderL
 __all__ = ["Activation", "AveragePooling2D", "Bidirectional", "Concatenate", "Conv2D", "Dense", "DepthwiseConv2D",
            "Embedding", "Flatten", "GlobalAveragePooling2D", "Input", "InputSpec", "LSTM", "LSTMCell", "Layer",
            "LayerNormalization", "MaxPooling2D", "Model", "MultiHeadAttention", "PositionEmbedding",
-           "QuantizedDense", "Sequential", "SinusoidalPositionEmbedding", "SparseConv2D", "SparseDense",
+           "QuantizedConv2D", "QuantizedDense", "QuantizedLSTM",
+           "QuantizedMultiHeadAttention", "Sequential", "SinusoidalPositionEmbedding", "SparseConv2D", "SparseDense",
            "TransformerEncoder", "TransformerEncoderLayer", "deserialize", "initializers", "serialize"]

@@ -201,6 +201,10 @@ class MultiHeadAttention(Layer):
             mask = mask.reshape((1,) * (3 - mask.ndim) + mask.shape)[:, None]
         o = ops.sdpa(q, k, v, mask, bool(use_causal_mask), backend=self.backend)
         heads = o.transpose(0, 2, 1, 3).reshape(query.shape[0], query.shape[1], -1)
+        return self._output(heads)
+
+    def _output(self, heads: np.ndarray) -> np.ndarray:
+        """The output projection of the concatenated heads (B, Tq, heads * value_dim)."""
         kernel = self._weights["output_kernel"]
         return ops.linear(heads, kernel.reshape(-1, kernel.shape[2]).T, self._weights.get("output_bias"),
                           backend=self.backend)

@@ -22,6 +22,7 @@ IMPLEMENTATIONS = {
     "dequantize": "pykernels.numba.int8:dequantize",
     "requantize": "pykernels.numba.int8:requantize",
     "gemm_int8": "pykernels.numba.int8:gemm_int8",
+    "conv2d_int8": "pykernels.numba.int8:conv2d_int8",
     "spmm": "pykernels.numba.spmm:spmm",
 }
 

@@ -213,3 +213,35 @@ def gemm_int8(a, a_zero_point, a_scale, a_qmax, weights, out, bias=None, multipl
           bias is not None, _NONE_F64 if multiplier is None else multiplier,
           _NONE_I32 if bias_s32 is None else bias_s32, bias_s32 is not None, out_zero_point, lo, hi,
           CODES[activation], cuts)
+
+
+@njit(cache=True, parallel=True)
+def _im2col_codes(x, za, c0, cg, kh_size, kw_size, sh, sw, top, left, dh, dw, out_h, out_w, a):
+    """a[i, (kh * kw_size + kw) * cg + c] = x[n, ih, iw, c0 + c] of output pixel i, za in the padding."""
+    n_img, in_h, in_w = x.shape[0], x.shape[1], x.shape[2]
+    for i in prange(n_img * out_h * out_w):
+        n, oh, ow = i // (out_h * out_w), (i // out_w) % out_h, i % out_w
+        for kh in range(kh_size):
+            ih = oh * sh - top + kh * dh
+            for kw in range(kw_size):
+                iw = ow * sw - left + kw * dw
+                base = (kh * kw_size + kw) * cg
+                inside = 0 <= ih < in_h and 0 <= iw < in_w
+                for c in range(cg):
+                    a[i, base + c] = x[n, ih, iw, c0 + c] if inside else za
+
+
+def conv2d_int8(x, x_zero_point, x_scale, weights, out, kernel, stride, padding, dilation, groups, group,
+                bias=None, multiplier=None, bias_s32=None, out_zero_point=0, activation="none"):
+    """im2col of the group's channels as uint8 codes (Numba), then the Numba int8 GEMM."""
+    cg, og = x.shape[3] // groups, weights.out_features
+    m = out.shape[0] * out.shape[1] * out.shape[2]
+    a = np.empty((m, weights.in_features), np.uint8)
+    if m:
+        _threads(a.size)
+        _im2col_codes(x, np.uint8(x_zero_point), group * cg, cg, kernel[0], kernel[1], stride[0], stride[1],
+                      padding[0], padding[2], dilation[0], dilation[1], out.shape[1], out.shape[2], a)
+    c = np.empty((m, og), out.dtype)
+    gemm_int8(a, x_zero_point, x_scale, 255, weights, c, bias=bias, multiplier=multiplier, bias_s32=bias_s32,
+              out_zero_point=out_zero_point, activation=activation)
+    out.reshape(m, out.shape[3])[:, group * og:(group + 1) * og] = c

@@ -26,6 +26,17 @@ def _lstm_layer(x, w_ih, w_hh, bias, w_hr, *_, **__) -> float:
     return 2.0 * steps * batch * per_row
 
 
+def _gemm_int8(a, a_zero_point, a_scale, a_qmax, weights, out, *_, **__) -> float:
+    """Integer multiply-adds of the int8 GEMM (two ops each, as for float)."""
+    return 2.0 * a.shape[0] * a.shape[1] * weights.out_features
+
+
+def _conv2d_int8(x, x_zero_point, x_scale, weights, out, *_, **__) -> float:
+    """One group of the int8 conv: output pixels x taps x the group's filters, two ops each."""
+    pixels = out.shape[0] * out.shape[1] * out.shape[2]
+    return 2.0 * pixels * weights.in_features * weights.out_features
+
+
 def _gather(ids, table, out, *_, **__) -> float:
     return 0.0  # data movement only
 
@@ -36,6 +47,11 @@ FORMULAS: dict[str, Callable[..., float]] = {
     "softmax": _elementwise,
     "lstm_layer": _lstm_layer,
     "embedding": _gather,
+    "gemm_int8": _gemm_int8,
+    "conv2d_int8": _conv2d_int8,
+    "quantize": _elementwise,
+    "dequantize": _elementwise,
+    "requantize": _elementwise,
 }
 
 

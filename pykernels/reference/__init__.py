@@ -22,6 +22,7 @@ IMPLEMENTATIONS = {
     "dequantize": "pykernels.reference.int8_backend:dequantize",
     "requantize": "pykernels.reference.int8_backend:requantize",
     "gemm_int8": "pykernels.reference.int8_backend:gemm_int8",
+    "conv2d_int8": "pykernels.reference.int8_backend:conv2d_int8",
     "spmm": "pykernels.reference.backend:spmm",
 }
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 from pykernels.formats.qtensor import dynamic_qparams
-from pykernels.reference import int8
+from pykernels.reference import conv, int8
 
 
 def _params(p, per, shape):
@@ -30,3 +30,18 @@ def gemm_int8(a, a_zero_point, a_scale, a_qmax, weights, out, bias=None, multipl
     s = int8.gemm_s64(codes, za, weights.data, weights.zero_point)
     scale = np.float32(a_scale) * weights.scale
     out[...] = int8.gemm_int8(s, out.dtype, scale, bias, multiplier, bias_s32, out_zero_point, activation)
+
+
+def conv2d_int8(x, x_zero_point, x_scale, weights, out, kernel, stride, padding, dilation, groups, group,
+                bias=None, multiplier=None, bias_s32=None, out_zero_point=0, activation="none"):
+    cg = x.shape[3] // groups
+    og = weights.out_features
+    codes = x[..., group * cg:(group + 1) * cg].astype(np.int64) - x_zero_point  # padding 0 = the zero point
+    w = weights.data.astype(np.int64)
+    if weights.zero_point is not None:
+        w = w - weights.zero_point.astype(np.int64)[:, None]
+    oihw = w.reshape(og, kernel[0], kernel[1], cg).transpose(0, 3, 1, 2)
+    s = conv.conv2d(codes, oihw, None, stride, padding, dilation, dtype=np.int64)
+    scale = np.float32(x_scale) * weights.scale
+    out[..., group * og:(group + 1) * og] = int8.gemm_int8(s, out.dtype, scale, bias, multiplier, bias_s32,
+                                                          out_zero_point, activation)

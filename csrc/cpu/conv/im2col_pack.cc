@@ -12,30 +12,40 @@
 
 namespace pk {
 
-Im2colRow im2col_row(const Im2colSource& s, int64_t i) {
+Im2colOrigin im2col_origin(const Im2colSource& s, int64_t i) {
   const Conv2dProblem& p = *s.problem;
   const pk_conv2d_desc& d = p.d;
   const int64_t pixels = p.out_h * p.out_w;
   i += s.row0;
   const int64_t n = i / pixels, oh = (i % pixels) / p.out_w, ow = i % p.out_w;
-  return {p.x + n * d.in_h * d.in_w * d.in_c + s.c0, oh * d.stride_h - d.pad_top, ow * d.stride_w - d.pad_left};
+  return {n * d.in_h * d.in_w * d.in_c + s.c0, oh * d.stride_h - d.pad_top, ow * d.stride_w - d.pad_left};
+}
+
+Im2colSpan im2col_span(const Im2colSource& s, const Im2colOrigin& o, int64_t k, int64_t end) {
+  const pk_conv2d_desc& d = s.problem->d;
+  const int64_t tap = k / s.cg, c = k % s.cg, kh = tap / d.kernel_w, kw = tap % d.kernel_w;
+  const int64_t ih = o.ih0 + kh * d.dilation_h, iw = o.iw0 + kw * d.dilation_w;
+  Im2colSpan span{-1, s.cg - c};  // the rest of this tap
+  if (ih < 0 || ih >= d.in_h) {
+    span.len = (d.kernel_w - kw) * s.cg - c;  // the rest of the kernel row is padding
+  } else if (iw >= 0 && iw < d.in_w) {
+    span.offset = (ih * d.in_w + iw) * d.in_c + c;
+    if (d.dilation_w == 1 && s.cg == d.in_c) {  // tap kw + 1 follows tap kw in memory
+      span.len += std::min(d.kernel_w - 1 - kw, d.in_w - 1 - iw) * s.cg;
+    }
+  }
+  span.len = std::min(span.len, end - k);
+  return span;
+}
+
+Im2colRow im2col_row(const Im2colSource& s, int64_t i) {
+  const Im2colOrigin o = im2col_origin(s, i);
+  return {s.problem->x + o.image, o.ih0, o.iw0};
 }
 
 Im2colRun im2col_run(const Im2colSource& s, const Im2colRow& r, int64_t k, int64_t end) {
-  const pk_conv2d_desc& d = s.problem->d;
-  const int64_t tap = k / s.cg, c = k % s.cg, kh = tap / d.kernel_w, kw = tap % d.kernel_w;
-  const int64_t ih = r.ih0 + kh * d.dilation_h, iw = r.iw0 + kw * d.dilation_w;
-  Im2colRun run{nullptr, s.cg - c};  // the rest of this tap
-  if (ih < 0 || ih >= d.in_h) {
-    run.len = (d.kernel_w - kw) * s.cg - c;  // the rest of the kernel row is padding
-  } else if (iw >= 0 && iw < d.in_w) {
-    run.src = r.image + (ih * d.in_w + iw) * d.in_c + c;
-    if (d.dilation_w == 1 && s.cg == d.in_c) {  // tap kw + 1 follows tap kw in memory
-      run.len += std::min(d.kernel_w - 1 - kw, d.in_w - 1 - iw) * s.cg;
-    }
-  }
-  run.len = std::min(run.len, end - k);
-  return run;
+  const Im2colSpan span = im2col_span(s, {0, r.ih0, r.iw0}, k, end);
+  return {span.offset < 0 ? nullptr : r.image + span.offset, span.len};
 }
 
 namespace {

@@ -33,6 +33,19 @@ Im2colRow im2col_row(const Im2colSource& s, int64_t i);
 // The longest run of row `r` starting at column k (and ending by `end`).
 Im2colRun im2col_run(const Im2colSource& s, const Im2colRow& r, int64_t k, int64_t end);
 
+// The same walk in element offsets, for images of any element type (the int8 conv packs
+// uint8 codes with it; s.problem->x is not read): row i's image starts `image` elements
+// from the base (channel c0 included), and a span's `offset` counts from there (-1: padding).
+struct Im2colOrigin {
+  int64_t image, ih0, iw0;
+};
+struct Im2colSpan {
+  int64_t offset, len;
+};
+
+Im2colOrigin im2col_origin(const Im2colSource& s, int64_t i);
+Im2colSpan im2col_span(const Im2colSource& s, const Im2colOrigin& o, int64_t k, int64_t end);
+
 // The PackAPanel for ctx = const Im2colSource*: picks the ISA variant.
 void pack_im2col_panel(const void* ctx, int64_t i0, int64_t rows, int64_t p0, int64_t kb, int mr, float* dst);
 

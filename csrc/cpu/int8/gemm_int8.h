@@ -22,6 +22,10 @@
 
 namespace pk {
 
+// Writes row i of A (k uint8 codes) into row[0 : k]: how an A that is never materialised
+// (the implicit im2col of a quantized conv) reaches the GEMM's packer.
+using Int8RowSource = void (*)(const void* ctx, int64_t i, uint8_t* row);
+
 // Values are part of the C ABI (include/pykernels.h: PK_DTYPE_*).
 enum class Int8Dtype : int { U8 = 0, S8 = 1, S32 = 2, F32 = 3 };
 
@@ -43,6 +47,8 @@ struct Int8GemmArgs {
   float a_scale = 1.0f;               // F32 A only: codes = clamp(rint(a / a_scale) + za, 0, a_qmax)
   int32_t a_qmax = 255;
   bool a_dynamic = false;             // F32 A only: a_scale and a_zero_point come from A's range
+  Int8RowSource a_rows = nullptr;     // U8 A only: rows from a_rows(a_rows_ctx, i, row), not from a
+  const void* a_rows_ctx = nullptr;
   const int8_t* b_packed = nullptr;     // int8_pack_b
   const int32_t* b_colsum = nullptr;    // n: sum_p B(p, j)
   const int32_t* b_zero_point = nullptr;  // n values, or nullptr for zb = 0

@@ -1,7 +1,8 @@
 // int8 GEMM driver: packs A (quantizing float32 rows on the way), then runs the
 // microkernel over the prepacked B and applies the epilogue to each finished tile.
 //
-//   pack A   rows -> uint8 codes (S8 + 128, or quantized F32), panels of 4 rows
+//   pack A   rows -> uint8 codes (S8 + 128, quantized F32, or a row source such as the
+//            int8 conv's implicit im2col), panels of 4 rows
 //            interleaved per group of 4 k; row sums and the largest code on the way
 //   threads  split the column panels of B; no barriers
 //   for ic in M by mc:        A block (mc x k codes, <= 192 KiB) stays in L2
@@ -50,6 +51,8 @@ int32_t row_codes(const Int8GemmArgs& g, int64_t i, int64_t k4, float* fbuf, uin
     }
     const QuantizeParams qp{&g.a_scale, 0, &g.a_zero_point, 0, 0, g.a_qmax};
     quantize_row(src, g.k, qp, QDtype::U8, row);
+  } else if (g.a_rows) {
+    g.a_rows(g.a_rows_ctx, i, row);
   } else {
     const uint8_t flip = g.a_dtype == Int8Dtype::S8 ? 0x80 : 0;  // s8 + 128 as u8 codes
     const auto* src = static_cast<const uint8_t*>(g.a) + i * g.a_rs;

@@ -9,6 +9,12 @@ Group op "linear_int8" times the whole dynamic quantized Linear, ``ops.linear_in
 bias)`` (per-call activation quantization + int8 GEMM + dequantization and bias), against
 our float32 ``ops.linear``, NumPy, and PyTorch's FBGEMM dynamic quantized Linear with
 the same per-channel int8 weights. Work is counted as 2*M*N*K operations.
+Group "conv2d_int8" (the ResNet-50 layers of ``benchmarks/shapes/conv.json``) times the
+static quantized conv on uint8 NHWC codes with a requantized uint8 output (zero point 128),
+``ops.conv2d_int8`` (int8 in, int8 out, as a quantized network runs), against our float32
+``ops.conv2d`` on the same image and PyTorch's FBGEMM quantized conv
+(``torch.ops.quantized.conv2d``, channels_last quint8, per-channel int8 weights); work
+is 2 * pixels * taps * filters.
 """
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ from pykernels import ops, registry
 from pykernels.bench import baselines
 from pykernels.bench.case import Case, Contender, Prepared
 from pykernels.bench.suites import shapes
-from pykernels.formats import Int8Weights
+from pykernels.formats import Int8ConvWeights, Int8Weights
 from pykernels.reference import gemm as reference
 from pykernels.reference import int8 as int8_reference
 
@@ -28,7 +34,9 @@ OURS_F32 = "f32-gemm"
 BASELINE_NAMES = {
     "matmul_int8": (OURS_F32, "numpy", "torch._int_mm", "onnxruntime"),
     "linear_int8": (OURS_F32, "numpy", "torch-fbgemm"),
+    "conv2d_int8": ("f32-conv", "torch-fbgemm"),
 }
+CONV_GROUP = "resnet50-b1"
 MAX_LINEAR_RELATIVE_ERROR = 0.02  # quantized vs float linear on random data (~0.5% typical)
 
 
@@ -41,6 +49,16 @@ def cases(quick: bool = False) -> list[Case]:
             m, k, n = s["m"], s["k"], s["n"]
             found.append(Case(NAME, group["name"], f"{m}x{k}x{n}", 2.0 * m * k * n,
                               {"op": group["op"], "m": m, "k": k, "n": n}))
+    for group in shapes("conv.json")["groups"]:
+        if group["name"] != CONV_GROUP:
+            continue
+        for s in group["shapes"]:
+            if quick and not s.get("quick", False):
+                continue
+            pixels = s["batch"] * (((s["h"] + 2 * s["padding"] - s["k"]) // s["stride"] + 1) ** 2)
+            work = 2.0 * pixels * s["k"] * s["k"] * s["c"] * s["o"]
+            found.append(Case(NAME, "conv-" + group["name"], f"{s['h']}x{s['c']}->{s['o']} k{s['k']}s{s['stride']}",
+                              work, {"op": "conv2d_int8", **s}))
     return found
 
 
@@ -50,7 +68,7 @@ def implementations() -> list[str]:
 
 def _installed(name: str) -> bool:
     package = {"torch._int_mm": "torch", "torch-fbgemm": "torch"}.get(name, name)
-    return name == OURS_F32 or package in baselines.available()
+    return name in (OURS_F32, "f32-conv") or package in baselines.available()
 
 
 def contenders() -> list[tuple[str, bool]]:
@@ -129,11 +147,49 @@ def _prepare_linear(p, rng, torch):
     return ours, theirs, check
 
 
+def _prepare_conv(p, rng, torch):
+    n, h, c, o, k, stride, pad = p["batch"], p["h"], p["c"], p["o"], p["k"], p["stride"], p["padding"]
+    x = rng.random((n, h, h, c), dtype=np.float32)
+    kernel = (rng.standard_normal((k, k, c, o), dtype=np.float32) / np.sqrt(k * k * c)).astype(np.float32)
+    bias = rng.standard_normal(o, dtype=np.float32) * 0.1
+    weights = Int8ConvWeights.from_float(kernel)
+    x_scale, x_zp = 1.0 / weights.safe_a_max, 0  # x in [0, 1) onto [0, safe_a_max]
+    codes = np.minimum(np.rint(x / np.float32(x_scale)), weights.safe_a_max).astype(np.uint8)
+    ref = ops.conv2d(x, ops.oihw_from_hwio(kernel), bias, stride, pad, data_format="channels_last")
+    out_scale = float(np.abs(ref).max()) / 127
+    q = dict(x_scale=x_scale, x_zero_point=x_zp, out_dtype=np.uint8, out_scale=out_scale, out_zero_point=128)
+    ours = {name: (lambda name=name: ops.conv2d_int8(codes, weights, bias, stride, pad, backend=name, **q))
+            for name in implementations()}
+    w_oihw = ops.oihw_from_hwio(kernel)
+    theirs = {"f32-conv": lambda: ops.conv2d(x, w_oihw, bias, stride, pad, data_format="channels_last")}
+    if torch is not None:
+        torch.backends.quantized.engine = "fbgemm"
+        w_deq = weights.dequantize().transpose(3, 2, 0, 1)
+        qw = torch.quantize_per_channel(torch.from_numpy(np.ascontiguousarray(w_deq)),
+                                        torch.from_numpy(weights.scale.astype(np.float64)),
+                                        torch.zeros(o, dtype=torch.long), 0, torch.qint8)
+        packed = torch.ops.quantized.conv2d_prepack(qw, torch.from_numpy(bias), [stride, stride], [pad, pad], [1, 1], 1)
+        qx = torch.quantize_per_tensor(torch.from_numpy(x).permute(0, 3, 1, 2), x_scale, x_zp, torch.quint8)
+        qx = qx.contiguous(memory_format=torch.channels_last)
+        theirs["torch-fbgemm"] = lambda: torch.ops.quantized.conv2d(qx, packed, out_scale, 128)
+
+    def check(result, what: str) -> None:  # quantization error, not rounding: a relative bound
+        if hasattr(result, "int_repr"):  # FBGEMM's quint8 NCHW (channels_last in memory)
+            result = result.int_repr().numpy().transpose(0, 2, 3, 1)
+        if np.asarray(result).dtype == np.uint8:  # codes, zero point 128
+            result = (np.asarray(result, np.float64) - 128) * out_scale
+        result = np.asarray(result, np.float64)
+        error = np.linalg.norm(result - ref) / np.linalg.norm(ref)
+        assert error < MAX_LINEAR_RELATIVE_ERROR, f"{what}: relative error {error:.3g} vs the float conv"
+
+    return ours, theirs, check
+
+
 def prepare(case: Case) -> Prepared:
     p = case.params
     rng = np.random.default_rng(0)
     torch = baselines.module("torch")
-    make = _prepare_matmul if p["op"] == "matmul_int8" else _prepare_linear
+    make = {"matmul_int8": _prepare_matmul, "linear_int8": _prepare_linear, "conv2d_int8": _prepare_conv}[p["op"]]
     ours, theirs, check = make(p, rng, torch)
     wanted = BASELINE_NAMES[p["op"]]
     contenders = [Contender(name, False, fn) for name, fn in ours.items()]
