@@ -129,3 +129,21 @@ def test_model_checks_inputs():
         model([image, audio, text.astype(np.float32)])
     with pytest.raises(ValueError, match=r"input 'image' expects shape \(None, 6, 5\), got \(2, 6, 4\)"):
         model([image[..., :4], audio, text])
+
+
+def test_embedding_transformer_attention_graph_honours_the_padding_mask():
+    """Embedding(mask_zero) → TransformerEncoder → MultiHeadAttention in a functional Model:
+    the propagated mask equals passing the padding mask by hand."""
+    from pykernels.layers import MultiHeadAttention, TransformerEncoder
+
+    ids = Input((12,), dtype="int32")
+    tokens = Embedding(50, 16, mask_zero=True, name="tokens")
+    encoder = TransformerEncoder(2, 16, 4, 32, name="encoder")
+    attention = MultiHeadAttention(2, 8, name="mha")
+    encoded = encoder(tokens(ids))
+    model = Model(ids, attention(encoded, encoded))
+    data = np.random.default_rng(3).integers(1, 50, (3, 12))
+    data[1, 7:] = 0
+    by_hand = encoder(tokens(data), padding_mask=data != 0)
+    np.testing.assert_array_equal(model(data), attention(by_hand, by_hand))
+    assert model.compute_output_shape((3, 12)) == (3, 12, 16)

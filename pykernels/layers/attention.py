@@ -8,7 +8,6 @@ no transpose is copied on the way in.
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
@@ -171,23 +170,37 @@ class MultiHeadAttention(Layer):
         return y.reshape(x.shape[0], x.shape[1], self.num_heads, kernel.shape[2]).transpose(0, 2, 1, 3)
 
     def __call__(self, query, value=None, key=None, attention_mask=None, use_causal_mask: bool = False):
+        """Checks the three inputs against each other and builds from all their shapes; on
+        symbolic tensors it records the call in a functional graph."""
+        from pykernels.layers import functional
+
+        args = (value, key, attention_mask, use_causal_mask)
+        if functional.is_symbolic(query, args, {}):
+            shapes = [t if t is None else t.shape for t in (query, value, key)]
+            self._check_and_build(*shapes)
+            return functional.record(self, query, args, {}, self.compute_output_shape(shapes[0]))
         query = as_float32(query, self)
         value = query if value is None else as_float32(value, self)
         key = value if key is None else as_float32(key, self)
-        for name, x in (("value", value), ("key", key)):
-            if x.ndim != 3 or query.ndim != 3 or x.shape[0] != query.shape[0]:
-                raise ValueError(f"{self}: {name} must be (batch, Tv, dim) with the query's batch; "
-                                 f"query {format_shape(query.shape)}, {name} {format_shape(x.shape)}")
-        if key.shape[1] != value.shape[1]:
-            raise ValueError(f"{self}: key and value lengths differ: key {format_shape(key.shape)}, "
-                             f"value {format_shape(value.shape)}")
-        if not self.built:
-            self.build(query.shape, value.shape, key.shape)
-        self.input_spec.check(query.shape, self)
-        if (key.shape[-1], value.shape[-1]) != (self._dims[1], self._dims[2]):
-            raise ValueError(f"{self}: built for key/value dims {self._dims[1]}/{self._dims[2]}, got key "
-                             f"{format_shape(key.shape)}, value {format_shape(value.shape)}")
+        self._check_and_build(query.shape, value.shape, key.shape)
         return self.call(query, value, key, attention_mask, use_causal_mask)
+
+    def _check_and_build(self, query_shape, value_shape=None, key_shape=None) -> None:
+        value_shape = query_shape if value_shape is None else value_shape
+        key_shape = value_shape if key_shape is None else key_shape
+        for name, shape in (("value", value_shape), ("key", key_shape)):
+            if len(shape) != 3 or len(query_shape) != 3 or shape[0] != query_shape[0]:
+                raise ValueError(f"{self}: {name} must be (batch, Tv, dim) with the query's batch; "
+                                 f"query {format_shape(query_shape)}, {name} {format_shape(shape)}")
+        if key_shape[1] != value_shape[1]:
+            raise ValueError(f"{self}: key and value lengths differ: key {format_shape(key_shape)}, "
+                             f"value {format_shape(value_shape)}")
+        if not self.built:
+            self.build(query_shape, value_shape, key_shape)
+        self.input_spec.check(query_shape, self)
+        if (key_shape[-1], value_shape[-1]) != (self._dims[1], self._dims[2]):
+            raise ValueError(f"{self}: built for key/value dims {self._dims[1]}/{self._dims[2]}, got key "
+                             f"{format_shape(key_shape)}, value {format_shape(value_shape)}")
 
     def call(self, query, value=None, key=None, attention_mask=None, use_causal_mask=False) -> np.ndarray:
         value = query if value is None else value

@@ -99,7 +99,13 @@ def call_symbolic(layer: Layer, inputs, args: tuple, kwargs: dict):
         raise TypeError(f"{layer}: the first argument mixes symbolic tensors and plain values")
     shapes = _map(inputs, lambda t: t.shape)
     layer.ensure_built(list(shapes) if layer.multi_input else shapes)
-    out = layer.compute_output_shape(list(shapes) if layer.multi_input else shapes)
+    return record(layer, inputs, args, kwargs, layer.compute_output_shape(list(shapes) if layer.multi_input else shapes))
+
+
+def record(layer: Layer, inputs, args: tuple, kwargs: dict, out):
+    """The node of a built ``layer`` called on symbolic arguments, with output shape(s)
+    ``out`` (a list for several outputs); its symbolic outputs. Layers whose building
+    needs more than the first argument's shape (MultiHeadAttention) build, then call this."""
     several = isinstance(out, list)
     node = Node(layer, inputs, tuple(args), dict(kwargs))
     node.outputs = [SymbolicTensor(tuple(shape), np.dtype(np.float32), node, i, f"{layer.name}:{i}")

@@ -11,7 +11,7 @@ import numpy as np
 
 from pykernels import validation
 from pykernels.layers.attention import LayerNormalization, MultiHeadAttention
-from pykernels.layers.base import InputSpec, Layer, as_float32, format_shape
+from pykernels.layers.base import InputSpec, Layer, format_shape
 from pykernels.layers.dense import Dense
 
 
@@ -38,7 +38,10 @@ class TransformerEncoderLayer(Layer):
     norm_first=False (post-norm): x = norm1(x + attn(x)); x = norm2(x + ffn(x)).
     norm_first=True (pre-norm):   x = x + attn(norm1(x)); x = x + ffn(norm2(x)).
     ffn(x) = linear2(activation(linear1(x))), activation "relu" or "gelu" (exact erf).
+    A mask propagated from ``Embedding(mask_zero=True)`` is the padding mask.
     """
+
+    supports_masking = True
 
     def __init__(self, d_model: int, num_heads: int, dff: int, activation: str = "relu", norm_first: bool = False,
                  layer_norm_eps: float = 1e-5, name: str | None = None, backend: str = "auto"):
@@ -69,12 +72,8 @@ class TransformerEncoderLayer(Layer):
         self.linear2.ensure_built(shape[:2] + (self.dff,))
         super().build(input_shape)
 
-    def __call__(self, x, padding_mask=None, attention_mask=None, use_causal_mask: bool = False) -> np.ndarray:
-        x = as_float32(x, self)
-        self.ensure_built(x.shape)
-        return self.call(x, padding_mask, attention_mask, use_causal_mask)
-
-    def call(self, x, padding_mask=None, attention_mask=None, use_causal_mask=False) -> np.ndarray:
+    def call(self, x, padding_mask=None, attention_mask=None, use_causal_mask=False, mask=None) -> np.ndarray:
+        padding_mask = mask if padding_mask is None else padding_mask
         mask = _attention_mask(padding_mask, attention_mask, x.shape[0], x.shape[1], self)
 
         def attend(y):
@@ -88,6 +87,9 @@ class TransformerEncoderLayer(Layer):
             return x + feed_forward(self.norm2.call(x))
         x = self.norm1.call(x + attend(x))
         return self.norm2.call(x + feed_forward(x))
+
+    def compute_mask(self, x, mask=None):
+        return mask
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape)
@@ -120,7 +122,10 @@ class TransformerEncoderLayer(Layer):
 
 class TransformerEncoder(Layer):
     """``num_layers`` TransformerEncoderLayers in sequence (PyTorch's nn.TransformerEncoder),
-    with an optional final LayerNorm (``final_norm``, usual with norm_first)."""
+    with an optional final LayerNorm (``final_norm``, usual with norm_first). A mask
+    propagated from ``Embedding(mask_zero=True)`` is the padding mask."""
+
+    supports_masking = True
 
     def __init__(self, num_layers: int, d_model: int, num_heads: int, dff: int, activation: str = "relu",
                  norm_first: bool = False, layer_norm_eps: float = 1e-5, final_norm: bool = False,
@@ -142,15 +147,14 @@ class TransformerEncoder(Layer):
             self.norm.ensure_built(input_shape)
         super().build(input_shape)
 
-    def __call__(self, x, padding_mask=None, attention_mask=None, use_causal_mask: bool = False) -> np.ndarray:
-        x = as_float32(x, self)
-        self.ensure_built(x.shape)
+    def call(self, x, padding_mask=None, attention_mask=None, use_causal_mask=False, mask=None) -> np.ndarray:
+        padding_mask = mask if padding_mask is None else padding_mask
         for layer in self.layers:
             x = layer.call(x, padding_mask, attention_mask, use_causal_mask)
         return x if self.norm is None else self.norm.call(x)
 
-    def call(self, x: np.ndarray) -> np.ndarray:
-        return self(x)
+    def compute_mask(self, x, mask=None):
+        return mask
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape)
