@@ -1,6 +1,7 @@
 // C ABI for convolution and pooling: checks what the drivers rely on, then runs them.
 #include <string>
 
+#include "capi/conv_checks.h"
 #include "capi/errors.h"
 #include "cpu/conv/conv2d.h"
 
@@ -17,18 +18,6 @@ std::string window_error(const char* axis, int64_t in, int64_t before, int64_t a
     return std::string("the window extent ") + str(extent) + " exceeds the padded input " + axis + " " +
            str(in + before + after);
   return "";
-}
-
-std::string conv_desc_error(const pk_conv2d_desc& d) {
-  if (d.batch < 0 || d.in_h < 0 || d.in_w < 0 || d.in_c < 0 || d.out_c < 0) return "negative size";
-  if (d.kernel_h < 1 || d.kernel_w < 1) return "kernel must be at least 1x1";
-  if (d.stride_h < 1 || d.stride_w < 1) return "stride must be >= 1";
-  if (d.dilation_h < 1 || d.dilation_w < 1) return "dilation must be >= 1";
-  if (d.groups < 1) return "groups must be >= 1";
-  if (d.in_c % d.groups || d.out_c % d.groups)
-    return "in_c " + str(d.in_c) + " and out_c " + str(d.out_c) + " must be divisible by groups " + str(d.groups);
-  std::string e = window_error("height", d.in_h, d.pad_top, d.pad_bottom, d.kernel_h, d.dilation_h);
-  return e.empty() ? window_error("width", d.in_w, d.pad_left, d.pad_right, d.kernel_w, d.dilation_w) : e;
 }
 
 std::string pool_desc_error(const pk_pool2d_desc& d) {
@@ -51,11 +40,27 @@ std::string pool_desc_error(const pk_pool2d_desc& d) {
 
 }  // namespace
 
+namespace pk {
+
+std::string conv_desc_error(const pk_conv2d_desc& d) {
+  if (d.batch < 0 || d.in_h < 0 || d.in_w < 0 || d.in_c < 0 || d.out_c < 0) return "negative size";
+  if (d.kernel_h < 1 || d.kernel_w < 1) return "kernel must be at least 1x1";
+  if (d.stride_h < 1 || d.stride_w < 1) return "stride must be >= 1";
+  if (d.dilation_h < 1 || d.dilation_w < 1) return "dilation must be >= 1";
+  if (d.groups < 1) return "groups must be >= 1";
+  if (d.in_c % d.groups || d.out_c % d.groups)
+    return "in_c " + str(d.in_c) + " and out_c " + str(d.out_c) + " must be divisible by groups " + str(d.groups);
+  std::string e = window_error("height", d.in_h, d.pad_top, d.pad_bottom, d.kernel_h, d.dilation_h);
+  return e.empty() ? window_error("width", d.in_w, d.pad_left, d.pad_right, d.kernel_w, d.dilation_w) : e;
+}
+
+}  // namespace pk
+
 extern "C" PK_API int pk_conv2d_f32_nhwc(const pk_conv2d_desc* desc, const float* x, const float* w,
                                          const int64_t* w_strides, const float* bias, int activation, float* y) {
   return pk::guarded([&] {
     if (!desc || !w_strides) return pk::argument_error("pk_conv2d_f32_nhwc: desc or w_strides is NULL");
-    const std::string e = conv_desc_error(*desc);
+    const std::string e = pk::conv_desc_error(*desc);
     if (!e.empty()) return pk::argument_error("pk_conv2d_f32_nhwc: " + e);
     if (activation < PK_ACT_NONE || activation > PK_ACT_GELU)
       return pk::argument_error("pk_conv2d_f32_nhwc: unknown activation " + std::to_string(activation));

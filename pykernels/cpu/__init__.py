@@ -18,6 +18,7 @@ IMPLEMENTATIONS = {
     "requantize": "pykernels.cpu.int8:requantize",
     "gemm_int8": "pykernels.cpu.int8:gemm_int8",
     "spmm": "pykernels.cpu.spmm:spmm",
+    "conv2d_sparse": "pykernels.cpu.spmm:conv2d_sparse",
 }
 
 

@@ -23,6 +23,7 @@ IMPLEMENTATIONS = {
     "requantize": "pykernels.numba.int8:requantize",
     "gemm_int8": "pykernels.numba.int8:gemm_int8",
     "spmm": "pykernels.numba.spmm:spmm",
+    "conv2d_sparse": "pykernels.numba.spmm:conv2d_sparse",
 }
 
 

@@ -23,6 +23,7 @@ IMPLEMENTATIONS = {
     "requantize": "pykernels.reference.int8_backend:requantize",
     "gemm_int8": "pykernels.reference.int8_backend:gemm_int8",
     "spmm": "pykernels.reference.backend:spmm",
+    "conv2d_sparse": "pykernels.reference.backend:conv2d_sparse",
 }
 
 
