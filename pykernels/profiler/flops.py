@@ -26,6 +26,17 @@ def _lstm_layer(x, w_ih, w_hh, bias, w_hr, *_, **__) -> float:
     return 2.0 * steps * batch * per_row
 
 
+def _spmm(w, x, out, *_, **__) -> float:
+    """2 per stored value of W per dense column: the work the sparse kernel does (BSR and
+    N:M count the zeros they store), not the dense product's 2 M K N."""
+    return 2.0 * w.nnz * x.shape[1]
+
+
+def _conv2d_sparse(x, out, w, *_, **__) -> float:
+    """2 per stored value of W per output pixel (batch x out_h x out_w)."""
+    return 2.0 * w.nnz * (out.size // max(1, out.shape[-1]))
+
+
 def _gather(ids, table, out, *_, **__) -> float:
     return 0.0  # data movement only
 
@@ -36,6 +47,8 @@ FORMULAS: dict[str, Callable[..., float]] = {
     "softmax": _elementwise,
     "lstm_layer": _lstm_layer,
     "embedding": _gather,
+    "spmm": _spmm,
+    "conv2d_sparse": _conv2d_sparse,
 }
 
 
