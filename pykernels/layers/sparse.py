@@ -43,6 +43,7 @@ class _SparseLinear(Layer):
         self.bias: np.ndarray | None = None
         self.decision: sparse_dispatch.Decision | None = None
         self._sparse = None
+        self._decisions: dict[int, sparse_dispatch.Decision] = {}  # per dense width, for this weight
 
     def dense_weight(self) -> np.ndarray:
         """The weight as (out_features, in_features)."""
@@ -53,6 +54,7 @@ class _SparseLinear(Layer):
         """W (out, in) in the layer's pattern, built from the kernel's nonzeros (cached)."""
         if self._sparse is None:
             self._sparse = formats.to_sparse(self.dense_weight(), self.pattern, str(self))
+            self._decisions = {}
         return self._sparse
 
     def set_weights(self, weights) -> None:
@@ -82,9 +84,13 @@ class _SparseLinear(Layer):
         """Run ``x`` (``width`` dense columns: batch x pixels) through the dispatch decision."""
         if self.dispatch != "auto":
             return self._run(x, self.dispatch == "sparse")
-        self.decision = sparse_dispatch.choose(self.sparse_weight, width, self.backend,
-                                               lambda: self._run(x, True), lambda: self._run(x, False))
-        return self._run(x, self.decision.use_sparse)
+        decision = self._decisions.get(width) if self._sparse is not None else None
+        if decision is None:  # first call at this width for this weight: the (process-wide cached) measurement
+            decision = sparse_dispatch.choose(self.sparse_weight, width, self.backend,
+                                              lambda: self._run(x, True), lambda: self._run(x, False))
+            self._decisions[width] = decision
+        self.decision = decision
+        return self._run(x, decision.use_sparse)
 
     def profile_info(self) -> dict:
         """Sparsity and format of the weight, and why the last call ran sparse or dense."""
@@ -204,6 +210,7 @@ class SparseConv2D(_SparseLinear):
         self.bias_initializer = initializers.get(bias_initializer, f"{self}: bias_initializer")
         self.input_spec = InputSpec(ndim=4)
         self.kernel: np.ndarray | None = None
+        self._widths: dict[tuple, int] = {}
 
     @classmethod
     def from_conv(cls, layer, pattern: str = "unstructured", dispatch: str = "auto") -> "SparseConv2D":
@@ -248,9 +255,13 @@ class SparseConv2D(_SparseLinear):
                           self.dilation_rate, 1, self.activation, data_format=self.data_format, backend=self.backend)
 
     def call(self, x: np.ndarray) -> np.ndarray:
-        oh, ow = self.compute_output_shape(x.shape)[1:3] if self.data_format == "channels_last" else \
-            self.compute_output_shape(x.shape)[2:4]
-        return self._dispatch(x, x.shape[0] * oh * ow)
+        if self.dispatch != "auto":
+            return self._run(x, self.dispatch == "sparse")
+        width = self._widths.get(x.shape)
+        if width is None:  # batch x output pixels, once per input shape
+            width = int(np.prod(self._spatial(self.compute_output_shape(x.shape)))) * x.shape[0]
+            self._widths[x.shape] = width
+        return self._dispatch(x, width)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         hw = self._spatial(input_shape)
