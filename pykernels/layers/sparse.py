@@ -67,11 +67,10 @@ class _SparseLinear(Layer):
 
     def _linear(self, rows: np.ndarray, sparse_path: bool) -> np.ndarray:
         """act(rows @ W.T + bias) for rows (N, in): (N, out), on either path."""
+        if not sparse_path:  # the Dense layer's call (softmax included)
+            return ops.linear(rows, self.dense_weight(), self.bias, self.activation, backend=self.backend)
         fused = "none" if self.activation == "softmax" else self.activation
-        if sparse_path:
-            y = np.ascontiguousarray(ops.spmm(self.sparse_weight, rows.T, self.bias, fused, backend=self.backend).T)
-        else:
-            y = ops.linear(rows, self.dense_weight(), self.bias, fused, backend=self.backend)
+        y = np.ascontiguousarray(ops.spmm(self.sparse_weight, rows.T, self.bias, fused, backend=self.backend).T)
         if self.activation == "softmax":
             ops.softmax(y, out=y, backend=self.backend)
         return y
