@@ -453,3 +453,22 @@ def test_strip(rng):
     np.testing.assert_allclose(dense(x), expected, rtol=1e-6, atol=1e-6)
     w = sparse_weight(rng, 8, 8, "unstructured", 0.5)
     np.testing.assert_array_equal(compress.strip(w), w.to_dense())
+
+
+def test_channel_pruning_shrinks_conv_layers(rng):
+    from pykernels.layers import Conv2D, Flatten, MaxPooling2D
+    model = Sequential([Conv2D(8, 3, padding="same", activation="relu"), MaxPooling2D(2),
+                        Conv2D(16, 3, padding="same", activation="relu"), Flatten(), Dense(12, activation="relu"),
+                        Dense(3)])
+    x = random_f32(rng, (4, 6, 6, 3))
+    model(x)
+    small = compress.prune(model, 0.5, "channel")
+    assert [layer.kernel.shape for layer in small.layers if layer.weights] == \
+        [(3, 3, 3, 4), (3, 3, 4, 8), (72, 6), (6, 3)]
+    for i in (0, 2, 4):  # zero the same filters / units in the original: equal outputs
+        layer = model.layers[i]
+        scores = np.abs(layer.kernel).reshape(-1, layer.kernel.shape[-1]).mean(axis=0)
+        drop = scores.argsort(kind="stable")[:layer.kernel.shape[-1] // 2]
+        layer.kernel[..., drop] = 0
+        layer.bias[drop] = 0
+    np.testing.assert_allclose(small(x), model(x), rtol=1e-5, atol=1e-5)
