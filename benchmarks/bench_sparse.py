@@ -1,4 +1,5 @@
-"""SpMM acceptance ratios, sparsity sweep and plot: our sparse kernels against dense BLAS.
+"""SpMM acceptance ratios, the digits CNN as sparse layers, and the sparsity sweep: our sparse
+kernels against dense BLAS.
 
 Every figure is a ratio measured side by side in this process: for each repetition the
 two contenders run back to back on the same inputs (after a warm-up), and the median of
@@ -6,9 +7,9 @@ the per-repetition ratios is reported. ``--clock cpu`` times single-thread runs 
 calling thread's CPU time (steadier on a shared machine; the kernels run on that thread
 when limited to one); thread scaling is always wall time.
 
-    python benchmarks/bench_sparse.py                  # acceptance lines
-    python benchmarks/bench_sparse.py --sweep --plot speedup.png
-    pykernels bench sparse                             # the full suite in the harness
+    python benchmarks/bench_sparse.py --clock cpu      # acceptance lines
+    python benchmarks/bench_sparse.py --sweep          # also the sparsity sweep, printed
+    pykernels bench sparse --plot DIR                  # the full suite; DIR/sparse_speedup.png
 """
 from __future__ import annotations
 
@@ -83,10 +84,27 @@ def acceptance(clock) -> None:
         print(f"  CSR 90%, 2 threads vs 1:    {ratio(on(2), on(1)):5.2f}x   (target >= 1.8, wall clock)")
 
 
+def models(clock) -> None:
+    """The digits CNN pruned to 80%: compress.sparsify's sparse layers against the same weights in dense layers."""
+    from pykernels import compress
+    from pykernels.models import digits_cnn
+    dense = digits_cnn.build("pruned80")
+    sparse = compress.sparsify(dense)
+    rng = np.random.default_rng(3)
+    with limit_threads(1):
+        for batch in (1, 64):
+            x = rng.random((batch, 8, 8, 1), dtype=np.float32)
+            r = ratio(lambda: sparse(x), lambda: dense(x), clock, repeats=41)
+            print(f"  digits CNN pruned80, batch {batch:2d}: sparse layers {r:5.2f}x the dense layers   (target > 1)")
+        for layer in sparse.layers:
+            if hasattr(layer, "decision"):
+                print(f"    {layer.name}: {layer.profile_info()['why']}")
+
+
 SWEEP = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 
 
-def sweep(clock, plot: str | None) -> None:
+def sweep(clock) -> None:
     rng = np.random.default_rng(2)
     curves = {}
     with limit_threads(1):
@@ -98,45 +116,18 @@ def sweep(clock, plot: str | None) -> None:
                     speedups = [ratio(spmm_call(pattern, s, x, m, k)[2], lambda: wd @ x, clock, repeats=7) for s in SWEEP]
                     curves[(m, k, n, pattern)] = speedups
                     print(f"{m}x{k} N={n:3d} {pattern:12s} " + "  ".join(f"{s:.0%}:{r:5.2f}x" for s, r in zip(SWEEP, speedups)))
-    if plot:
-        _plot(curves, plot)
-
-
-def _plot(curves, path: str) -> None:
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib is not installed (pip install pykernels[bench]): no plot")
-        return
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
-    for ax, (m, k) in zip(axes, ((1024, 1024), (4096, 1024))):
-        for (cm, ck, n, pattern), speedups in curves.items():
-            if (cm, ck) == (m, k):
-                ax.plot([100 * s for s in SWEEP], speedups, marker="o", label=f"{pattern}, N={n}")
-        ax.axhline(1.0, color="black", linewidth=1, linestyle="--", label="break-even (dense OpenBLAS)")
-        ax.set_yscale("log")
-        ax.set_title(f"W {m}x{k}, one thread")
-        ax.set_xlabel("sparsity (%)")
-        ax.grid(True, which="both", alpha=0.3)
-    axes[0].set_ylabel("speedup over dense W @ X")
-    axes[1].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    print(f"plot written to {path}")
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sweep", action="store_true", help="also run the sparsity sweep")
-    parser.add_argument("--plot", metavar="FILE", help="with --sweep: write the speedup plot (matplotlib)")
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall", help="single-thread clock")
     args = parser.parse_args(argv)
     clock = time.thread_time if args.clock == "cpu" else time.perf_counter
     acceptance(clock)
+    models(clock)
     if args.sweep:
-        sweep(clock, args.plot)
+        sweep(clock)
 
 
 if __name__ == "__main__":

@@ -34,3 +34,18 @@ def test_pruned_model_keeps_accuracy_within_one_point(test_split):
 def test_unknown_weights_name():
     with pytest.raises(ValueError, match="pruned80"):
         digits_cnn.build("int4")
+
+
+def test_sparse_layers_keep_the_pruned_accuracy(test_split):
+    """compress.sparsify turns the pruned Conv2D / Dense layers into sparse layers: same predictions."""
+    from pykernels import compress
+    from pykernels.layers import SparseConv2D, SparseDense
+    x, y = test_split
+    pruned_model = digits_cnn.build("pruned80")
+    sparse_model = compress.sparsify(pruned_model, dispatch="sparse")
+    kinds = [type(layer) for layer in sparse_model.layers]
+    assert SparseConv2D in kinds and SparseDense in kinds
+    expected = pruned_model(x)
+    np.testing.assert_allclose(sparse_model(x), expected, rtol=1e-4, atol=1e-6)
+    assert accuracy(sparse_model, x, y) == accuracy(pruned_model, x, y)
+    assert accuracy(sparse_model, x, y) >= accuracy(digits_cnn.build("float"), x, y) - 0.01

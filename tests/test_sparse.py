@@ -252,8 +252,111 @@ def test_sparse_conv1x1(rng, data_format, strides):
         expected = np.maximum(np.einsum("nchw,cf->nfhw", x[:, :, ::2, ::2], k) + layer.bias[:, None, None], 0)
     np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-5)
     assert y.shape == layer.compute_output_shape(x.shape)
-    with pytest.raises(ValueError, match="1x1"):
-        SparseConv2D(4, kernel_size=3)
+
+
+# --- sparse convolution --------------------------------------------------------------
+
+CONV_BACKENDS = backends_of("conv2d_sparse")
+
+
+def check_conv_sparse(rng, backend, x_shape, oc, kernel, pattern, sparsity=0.8, stride=1, padding="same",
+                      dilation=1, activation="relu", bias=True):
+    from pykernels.reference import conv as ref_conv
+    from pykernels.geometry import padding as pads_of
+    x = random_f32(rng, x_shape)
+    w = sparse_weight(rng, oc, kernel[0] * kernel[1] * x_shape[-1], pattern, sparsity)
+    b = random_f32(rng, oc) if bias else None
+    pads = pads_of(padding, "test", x_shape[1:3], kernel, (stride, stride), (dilation, dilation))
+    oihw = w.to_dense().reshape(oc, *kernel, -1).transpose(0, 3, 1, 2)
+    args = (oihw, b, (stride, stride), pads, (dilation, dilation), 1, activation)
+    expected64, expected32 = ref_conv.conv2d(x, *args), ref_conv.conv2d(x, *args, dtype=np.float32)
+    out = sentinel_like(expected64.shape)
+    result = pk.ops.conv2d_sparse(x, w, kernel, b, stride, padding, dilation, activation,
+                                  data_format="channels_last", out=out, backend=backend)
+    assert result is out
+    assert_close(out, expected64, expected32, what=f"{backend} {w!r} x{x_shape} k{kernel}")
+
+
+# (x NHWC, out channels, kernel, pattern, stride, padding, dilation): 1x1, 3x3 same, strided,
+# dilated, non-square, a pixel count off the 8-pixel packer blocks, one input channel, a
+# prime channel count, and N:M over taps.
+CONV_CASES = [((2, 5, 7, 16), 12, (1, 1), "block(4,1)", 2, "valid", 1),
+              ((1, 8, 8, 16), 32, (3, 3), "unstructured", 1, "same", 1),
+              ((3, 9, 7, 5), 13, (3, 3), "unstructured", 2, 1, 1),
+              ((1, 11, 10, 8), 24, (3, 3), "block(4,4)", 1, "valid", 2),
+              ((2, 6, 9, 4), 8, (2, 3), "2:4", 1, "same", 1),
+              ((4, 8, 8, 1), 16, (3, 3), "unstructured", 1, "same", 1),
+              ((1, 13, 13, 8), 5, (5, 5), "4:8", 1, 2, 1),
+              ((1, 3, 3, 8), 8, (3, 3), "block(8,1)", 1, "same", 1)]
+
+
+@pytest.mark.parametrize("backend", CONV_BACKENDS)
+@pytest.mark.parametrize("case", CONV_CASES, ids=lambda c: f"{c[2][0]}x{c[2][1]}-{c[3]}")
+def test_conv2d_sparse_matches_reference(rng, backend, case):
+    x_shape, oc, kernel, pattern, stride, padding, dilation = case
+    check_conv_sparse(rng, backend, x_shape, oc, kernel, pattern, stride=stride, padding=padding, dilation=dilation)
+
+
+@pytest.mark.parametrize("backend", CONV_BACKENDS)
+def test_conv2d_sparse_edges(rng, backend):
+    check_conv_sparse(rng, backend, (0, 5, 5, 4), 8, (3, 3), "unstructured")  # batch 0
+    check_conv_sparse(rng, backend, (1, 6, 6, 4), 8, (3, 3), "unstructured", sparsity=1.0)  # all zero: bias only
+    check_conv_sparse(rng, backend, (1, 6, 6, 4), 8, (3, 3), "unstructured", sparsity=0.0, bias=False)  # dense
+    check_conv_sparse(rng, backend, (1, 1, 1, 3), 1, (1, 1), "unstructured", activation=None)  # one pixel
+    check_conv_sparse(rng, backend, (2, 17, 3, 6), 9, (3, 1), "unstructured", activation="sigmoid")  # 51 pixels
+
+
+def test_conv2d_sparse_channels_first_and_bad_input(rng):
+    x = random_f32(rng, (2, 6, 6, 4))
+    w = sparse_weight(rng, 8, 36, "unstructured", 0.7)
+    nhwc = pk.ops.conv2d_sparse(x, w, 3, padding="same", data_format="channels_last")
+    nchw = pk.ops.conv2d_sparse(np.ascontiguousarray(x.transpose(0, 3, 1, 2)), w, 3, padding="same")
+    np.testing.assert_allclose(nchw, nhwc.transpose(0, 3, 1, 2), rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="expected kh \\* kw \\* in_channels"):
+        pk.ops.conv2d_sparse(x, w, 2, data_format="channels_last")
+    with pytest.raises(TypeError, match="sparse matrix"):
+        pk.ops.conv2d_sparse(x, w.to_dense(), 3, data_format="channels_last")
+    with pytest.raises(ValueError, match="bias"):
+        pk.ops.conv2d_sparse(x, w, 3, np.zeros(7, np.float32), data_format="channels_last")
+    with pytest.raises(TypeError):
+        pk.ops.conv2d_sparse(x.astype(np.float64), w, 3, data_format="channels_last")
+    with pytest.raises(ValueError, match="exceeds|window"):
+        pk.ops.conv2d_sparse(x[:, :2], w, 3, data_format="channels_last")
+
+
+@pytest.mark.parametrize("pattern,data_format", [("unstructured", "channels_last"), ("2:4", "channels_first")])
+def test_sparse_conv_kxk_layer(rng, pattern, data_format):
+    from pykernels.layers import Conv2D
+    dense = Conv2D(16, 3, padding="same", activation="relu", data_format=data_format)
+    x = random_f32(rng, (3, 8, 7, 8) if data_format == "channels_last" else (3, 8, 8, 7))
+    dense(x)
+    compress.prune(dense, None if ":" in pattern else 0.8, pattern)
+    for dispatch in ("sparse", "auto"):
+        sparse = SparseConv2D.from_conv(dense, pattern, dispatch)
+        np.testing.assert_allclose(sparse(x), dense(x), rtol=1e-5, atol=1e-5)
+        assert sparse(x).shape == sparse.compute_output_shape(x.shape)
+    info = sparse.profile_info()
+    assert info["format"] == sparse.sparse_weight.label and info["bits"] == 32
+    assert abs(info["sparsity"] - (0.8 if pattern == "unstructured" else 0.5)) < 0.01
+    assert "measured" in info["why"] and ("faster" in info["why"] or "slower" in info["why"])
+    equivalent = sparse.float_equivalent()
+    assert isinstance(equivalent, Conv2D)
+    np.testing.assert_array_equal(equivalent(x), dense(x))
+    again = SparseConv2D.from_config(sparse.get_config())
+    assert again.kernel_size == (3, 3) and again.padding == "same"
+
+
+def test_sparse_dense_profile(rng):
+    layer = SparseDense(8, activation="relu", dispatch="sparse")
+    x = random_f32(rng, (4, 16))
+    layer(x)
+    assert "forced" in layer.profile_info()["why"]
+    assert isinstance(layer.float_equivalent(), Dense)
+    np.testing.assert_allclose(layer.float_equivalent()(x), layer(x), rtol=1e-6, atol=1e-6)
+    profile = pk.profile(Sequential([layer]), x, repeat=2)
+    row = profile.layers[0]
+    assert row.dense_seconds is not None and row.sparsity is not None
+    assert row.flops == 2 * layer.sparse_weight.nnz * 4
 
 
 # --- pruning ------------------------------------------------------------------------
@@ -350,3 +453,22 @@ def test_strip(rng):
     np.testing.assert_allclose(dense(x), expected, rtol=1e-6, atol=1e-6)
     w = sparse_weight(rng, 8, 8, "unstructured", 0.5)
     np.testing.assert_array_equal(compress.strip(w), w.to_dense())
+
+
+def test_channel_pruning_shrinks_conv_layers(rng):
+    from pykernels.layers import Conv2D, Flatten, MaxPooling2D
+    model = Sequential([Conv2D(8, 3, padding="same", activation="relu"), MaxPooling2D(2),
+                        Conv2D(16, 3, padding="same", activation="relu"), Flatten(), Dense(12, activation="relu"),
+                        Dense(3)])
+    x = random_f32(rng, (4, 6, 6, 3))
+    model(x)
+    small = compress.prune(model, 0.5, "channel")
+    assert [layer.kernel.shape for layer in small.layers if layer.weights] == \
+        [(3, 3, 3, 4), (3, 3, 4, 8), (72, 6), (6, 3)]
+    for i in (0, 2, 4):  # zero the same filters / units in the original: equal outputs
+        layer = model.layers[i]
+        scores = np.abs(layer.kernel).reshape(-1, layer.kernel.shape[-1]).mean(axis=0)
+        drop = scores.argsort(kind="stable")[:layer.kernel.shape[-1] // 2]
+        layer.kernel[..., drop] = 0
+        layer.bias[drop] = 0
+    np.testing.assert_allclose(small(x), model(x), rtol=1e-5, atol=1e-5)

@@ -1,4 +1,4 @@
-// The conv2d descriptor check shared by the float and the int8 convolution C ABIs.
+// The conv2d descriptor check shared by the float, int8 and sparse convolution C ABIs.
 #pragma once
 
 #include <string>

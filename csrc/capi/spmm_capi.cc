@@ -1,9 +1,11 @@
 // C ABI for the f32 SpMM: checks what the driver relies on (sizes, pointers, and the
 // sparse metadata it indexes with: monotone indptr, indices and positions in range),
-// then runs it. The Python formats validate the same metadata with friendlier messages.
+// then runs it; and the sparse-weight convolution, whose weights are checked the same way. The Python formats validate the same metadata with friendlier messages.
 #include <string>
 
+#include "capi/conv_desc.h"
 #include "capi/errors.h"
+#include "cpu/conv/conv2d_sparse.h"
 #include "cpu/spmm/spmm.h"
 
 namespace {
@@ -101,6 +103,40 @@ extern "C" PK_API int pk_spmm_nm_f32(int64_t m, int64_t k, int64_t n, int nm_n, 
     g.nm_n = nm_n, g.nm_m = nm_m;
     g.positions = positions, g.values = values;
     pk::spmm(g);
+    return PK_OK;
+  });
+}
+
+extern "C" PK_API int pk_conv2d_sparse_f32_nhwc(const pk_conv2d_desc* desc, const float* x, const pk_sparse_f32* w,
+                                                const float* bias, int activation, float* y) {
+  return pk::guarded([&] {
+    const char* fn = "pk_conv2d_sparse_f32_nhwc";
+    if (!desc || !w) return pk::argument_error(std::string(fn) + ": desc or w is NULL");
+    const pk_conv2d_desc& d = *desc;
+    std::string error = pk::conv_desc_error(d);
+    if (error.empty() && d.groups != 1) error = "groups must be 1, got " + std::to_string(d.groups);
+    if (!error.empty()) return pk::argument_error(std::string(fn) + ": " + error);
+    pk::Conv2dProblem p{d, 0, 0, x, nullptr, {0, 0, 0, 0}, bias, static_cast<pk::Activation>(activation), y};
+    p.out_h = pk::conv_out_size(d.in_h, d.pad_top, d.pad_bottom, d.kernel_h, d.stride_h, d.dilation_h);
+    p.out_w = pk::conv_out_size(d.in_w, d.pad_left, d.pad_right, d.kernel_w, d.stride_w, d.dilation_w);
+    const int64_t taps = d.kernel_h * d.kernel_w * d.in_c, pixels = d.batch * p.out_h * p.out_w;
+    error = check_common(fn, d.out_c, taps, pixels, x, y, pixels, activation);
+    if (error.empty()) {
+      if (w->format == 0) {
+        error = check_bsr(d.out_c, taps, w->r, w->c, w->indptr, w->indices, w->values);
+      } else if (w->format == 1) {
+        error = check_nm(d.out_c, taps, w->nm_n, w->nm_m, w->positions, w->values);
+      } else {
+        error = std::string(fn) + ": unknown sparse format " + std::to_string(w->format);
+      }
+    }
+    if (!error.empty()) return pk::argument_error(error);
+    pk::SpmmArgs g;
+    g.format = static_cast<pk::SparseFormat>(w->format);
+    g.r = w->r, g.c = w->c, g.indptr = w->indptr, g.indices = w->indices;
+    g.nm_n = w->nm_n, g.nm_m = w->nm_m, g.positions = w->positions;
+    g.values = w->values;
+    pk::conv2d_sparse_f32_nhwc(p, g);
     return PK_OK;
   });
 }

@@ -213,6 +213,23 @@ PK_API int pk_spmm_nm_f32(int64_t m, int64_t k, int64_t n, int nm_n, int nm_m,
                           const float* x, int64_t x_rs, int64_t x_cs,
                           float* y, int64_t y_rs, const float* bias, int activation);
 
+/* Sparse-weight convolution: y = act(conv2d(x, W) + bias), x and y NHWC as in
+ * pk_conv2d_f32_nhwc (groups must be 1). W is sparse, out_c x taps with taps = kernel_h *
+ * kernel_w * in_c in (kh, kw, c) order; format 0 = BSR (CSR: r = c = 1) with indptr,
+ * indices, values as pk_spmm_bsr_f32; format 1 = N:M with positions, values as
+ * pk_spmm_nm_f32. The im2col matrix is never materialised. */
+typedef struct {
+  int format;
+  int r, c;
+  const int32_t* indptr;
+  const int32_t* indices;
+  int nm_n, nm_m;
+  const uint8_t* positions;
+  const float* values;
+} pk_sparse_f32;
+PK_API int pk_conv2d_sparse_f32_nhwc(const pk_conv2d_desc* desc, const float* x, const pk_sparse_f32* w,
+                                     const float* bias, int activation, float* y);
+
 PK_API int pk_get_num_threads(void);
 PK_API int pk_set_num_threads(int n);
 

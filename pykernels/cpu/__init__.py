@@ -19,6 +19,7 @@ IMPLEMENTATIONS = {
     "gemm_int8": "pykernels.cpu.int8:gemm_int8",
     "conv2d_int8": "pykernels.cpu.int8:conv2d_int8",
     "spmm": "pykernels.cpu.spmm:spmm",
+    "conv2d_sparse": "pykernels.cpu.spmm:conv2d_sparse",
 }
 
 

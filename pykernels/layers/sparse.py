@@ -1,20 +1,25 @@
-"""Sparse layers: SparseDense and SparseConv2D (1x1) on ``ops.spmm``.
+"""Sparse layers: SparseDense on ``ops.spmm`` and SparseConv2D (any kernel size) on ``ops.conv2d_sparse``.
 
 The layers keep a dense kernel in Keras' layout as their weight (so get/set_weights,
 serialization and pruning work as for Dense) and derive the sparse matrix W (out, in)
 in the layer's pattern from its nonzeros, rebuilt whenever the weights are set. Each call
 runs the sparse kernel only where it is faster: with ``dispatch="auto"`` the first call
 for a dense width N (batch x pixels) times both paths once and caches the decision
-(``pykernels.ops.sparse_dispatch``); ``layer.decision`` is the one used last.
+(``pykernels.ops.sparse_dispatch``); ``layer.decision`` is the one used last, and the
+profiler shows it (``profile_info``) next to the dense float32 layer it replaces
+(``float_equivalent``).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from pykernels import formats, ops, validation
+from pykernels import formats, geometry, ops, validation
 from pykernels.layers import initializers
 from pykernels.layers.base import InputSpec, Layer, format_shape
+from pykernels.layers.conv import Conv2D
+from pykernels.layers.dense import Dense
 from pykernels.ops import sparse_dispatch
+from pykernels.ops.conv import data_format_name
 
 DISPATCH = ("auto", "sparse", "dense")
 
@@ -38,6 +43,7 @@ class _SparseLinear(Layer):
         self.bias: np.ndarray | None = None
         self.decision: sparse_dispatch.Decision | None = None
         self._sparse = None
+        self._decisions: dict[int, sparse_dispatch.Decision] = {}  # per dense width, for this weight
 
     def dense_weight(self) -> np.ndarray:
         """The weight as (out_features, in_features)."""
@@ -48,6 +54,7 @@ class _SparseLinear(Layer):
         """W (out, in) in the layer's pattern, built from the kernel's nonzeros (cached)."""
         if self._sparse is None:
             self._sparse = formats.to_sparse(self.dense_weight(), self.pattern, str(self))
+            self._decisions = {}
         return self._sparse
 
     def set_weights(self, weights) -> None:
@@ -60,22 +67,46 @@ class _SparseLinear(Layer):
 
     def _linear(self, rows: np.ndarray, sparse_path: bool) -> np.ndarray:
         """act(rows @ W.T + bias) for rows (N, in): (N, out), on either path."""
+        if not sparse_path:  # the Dense layer's call (softmax included)
+            return ops.linear(rows, self.dense_weight(), self.bias, self.activation, backend=self.backend)
         fused = "none" if self.activation == "softmax" else self.activation
-        if sparse_path:
-            y = np.ascontiguousarray(ops.spmm(self.sparse_weight, rows.T, self.bias, fused, backend=self.backend).T)
-        else:
-            y = ops.linear(rows, self.dense_weight(), self.bias, fused, backend=self.backend)
+        y = np.ascontiguousarray(ops.spmm(self.sparse_weight, rows.T, self.bias, fused, backend=self.backend).T)
         if self.activation == "softmax":
             ops.softmax(y, out=y, backend=self.backend)
         return y
 
-    def _rows(self, rows: np.ndarray) -> np.ndarray:
-        """Run rows (N, in) through the dispatch decision."""
+    def _run(self, x: np.ndarray, sparse_path: bool) -> np.ndarray:
+        """The layer's output for ``x`` on the sparse or the dense path."""
+        raise NotImplementedError
+
+    def _dispatch(self, x: np.ndarray, width: int) -> np.ndarray:
+        """Run ``x`` (``width`` dense columns: batch x pixels) through the dispatch decision."""
         if self.dispatch != "auto":
-            return self._linear(rows, self.dispatch == "sparse")
-        self.decision = sparse_dispatch.choose(self.sparse_weight, rows.shape[0], self.backend,
-                                               lambda: self._linear(rows, True), lambda: self._linear(rows, False))
-        return self._linear(rows, self.decision.use_sparse)
+            return self._run(x, self.dispatch == "sparse")
+        decision = self._decisions.get(width) if self._sparse is not None else None
+        if decision is None:  # first call at this width for this weight: the (process-wide cached) measurement
+            decision = sparse_dispatch.choose(self.sparse_weight, width, self.backend,
+                                              lambda: self._run(x, True), lambda: self._run(x, False))
+            self._decisions[width] = decision
+        self.decision = decision
+        return self._run(x, decision.use_sparse)
+
+    def profile_info(self) -> dict:
+        """Sparsity and format of the weight, and why the last call ran sparse or dense."""
+        w = self.sparse_weight
+        sparsity = 1.0 - w.density
+        if self.dispatch != "auto":
+            why = f"dispatch={self.dispatch!r} forced ({w.label} at {sparsity:.0%} sparsity)"
+        elif self.decision is None:
+            why = f"{w.label} at {sparsity:.0%} sparsity: not run yet"
+        else:
+            d = self.decision
+            if d.use_sparse:
+                why = f"sparse {w.label}: {d.speedup:.1f}x faster than dense at {sparsity:.0%} (measured, N={d.n})"
+            else:
+                why = (f"dense: sparse {w.label} would be {1 / d.speedup:.1f}x slower at {sparsity:.0%} "
+                       f"(measured, N={d.n})")
+        return {"bits": 32, "sparsity": sparsity, "format": w.label, "why": why}
 
     def get_config(self) -> dict:
         return {**super().get_config(), "activation": self.activation, "use_bias": self.use_bias,
@@ -126,9 +157,19 @@ class SparseDense(_SparseLinear):
     def dense_weight(self) -> np.ndarray:
         return self.kernel.T
 
+    def _run(self, rows: np.ndarray, sparse_path: bool) -> np.ndarray:
+        return self._linear(rows, sparse_path)
+
     def call(self, x: np.ndarray) -> np.ndarray:
         rows = x.reshape(-1, x.shape[-1])
-        return self._rows(rows).reshape(x.shape[:-1] + (self.units,))
+        return self._dispatch(rows, rows.shape[0]).reshape(x.shape[:-1] + (self.units,))
+
+    def float_equivalent(self) -> Dense:
+        """The dense float32 Dense with the same (pruned) weights."""
+        dense = Dense(self.units, self.activation, self.use_bias, name=f"{self.name}_dense", backend=self.backend)
+        dense.build(self.input_shape)
+        dense.set_weights(self.get_weights())
+        return dense
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape[:-1]) + (self.units,)
@@ -139,45 +180,56 @@ class SparseDense(_SparseLinear):
                 "bias_initializer": initializers.serialize(self.bias_initializer)}
 
 
-def _pair(value, layer, name) -> tuple[int, int]:
-    pair = (value, value) if not isinstance(value, (tuple, list)) else tuple(value)
-    if len(pair) != 2:
-        raise ValueError(f"{layer}: {name} must be an int or a pair, got {value!r}")
-    return tuple(validation.integer(v, str(layer), name, minimum=1) for v in pair)
-
-
 class SparseConv2D(_SparseLinear):
-    """A pruned pointwise (1x1) convolution as SpMM: W (filters, channels) times the
-    pixels, vectorised along batch x pixels.
+    """A pruned convolution: ``activation(conv2d(x, kernel) + bias)`` with a sparse kernel.
 
-    channels_first (N, C, H, W): each image is X (C, H*W), exactly the CHW layout of
-    XNNPACK's sparse inference; channels_last (N, H, W, C): X is the transposed view of
-    (N*H*W, C), which the kernel packs. Strides subsample the pixels first. Only 1x1
-    kernels are supported: a k x k sparse kernel needs the im2col of ops.conv2d, which
-    this layer will route its k x k case through.
+    The kernel is stored as Keras' (kh, kw, in_channels, filters); the sparse weight is
+    W (filters, kh * kw * in_channels), taps in (kh, kw, c) order, and the sparse path is
+    ``ops.conv2d_sparse``: SpMM on im2col panels packed straight from the image (1x1
+    layers included: their panels are the pixels themselves), vectorised along batch x
+    pixels. ``padding``, ``strides``, ``dilation_rate`` and ``data_format`` as Conv2D;
+    the dense path is ``ops.conv2d``. Whole filters pruned ("channel") make a smaller
+    Conv2D instead: ``compress.prune(model, s, pattern="channel")``.
     """
 
     def __init__(self, filters: int, kernel_size=1, strides=1, activation: str | None = None, use_bias: bool = True,
                  pattern: str = "unstructured", dispatch: str = "auto", data_format: str = "channels_last",
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", name: str | None = None,
-                 backend: str = "auto"):
+                 backend: str = "auto", padding="valid", dilation_rate=1):
         super().__init__(activation, use_bias, pattern, dispatch, name, backend)
+        self.activation = validation.activation_name(activation, str(self), validation.ELEMENTWISE_ACTIVATIONS)
         self.filters = validation.integer(filters, str(self), "filters", minimum=1)
-        self.kernel_size = _pair(kernel_size, self, "kernel_size")
-        if self.kernel_size != (1, 1):
-            raise ValueError(f"{self}: only 1x1 kernels run as SpMM; got kernel_size {self.kernel_size} "
-                             f"(k x k sparse convolution is not available yet)")
-        self.strides = _pair(strides, self, "strides")
-        if data_format not in ("channels_last", "channels_first"):
-            raise ValueError(f"{self}: data_format must be 'channels_last' or 'channels_first', got {data_format!r}")
-        self.data_format = data_format
+        self.kernel_size = geometry.pair(kernel_size, str(self), "kernel_size")
+        self.strides = geometry.pair(strides, str(self), "strides")
+        self.dilation_rate = geometry.pair(dilation_rate, str(self), "dilation_rate")
+        geometry.padding(padding, str(self), (1, 1), (1, 1), (1, 1))  # fails now on a padding no input could use
+        self.padding = padding
+        self.data_format = data_format_name(data_format, str(self))
         self.kernel_initializer = initializers.get(kernel_initializer, f"{self}: kernel_initializer")
         self.bias_initializer = initializers.get(bias_initializer, f"{self}: bias_initializer")
         self.input_spec = InputSpec(ndim=4)
         self.kernel: np.ndarray | None = None
+        self._widths: dict[tuple, int] = {}
+
+    @classmethod
+    def from_conv(cls, layer, pattern: str = "unstructured", dispatch: str = "auto") -> "SparseConv2D":
+        """A SparseConv2D with the (pruned) weights of a built Conv2D (groups 1)."""
+        if not layer.built:
+            raise ValueError(f"SparseConv2D.from_conv: {layer} is not built; call it on data first")
+        if layer.groups != 1:
+            raise ValueError(f"SparseConv2D.from_conv: {layer} has groups={layer.groups}; only groups=1 converts")
+        sparse = cls(layer.filters, layer.kernel_size, layer.strides, layer.activation, layer.use_bias, pattern,
+                     dispatch, layer.data_format, name=f"{layer.name}_sparse", backend=layer.backend,
+                     padding=layer.padding, dilation_rate=layer.dilation_rate)
+        sparse.build(layer.input_shape)
+        sparse.set_weights(layer.get_weights())
+        return sparse
 
     def _channel_axis(self) -> int:
         return -1 if self.data_format == "channels_last" else 1
+
+    def _spatial(self, shape) -> tuple:
+        return tuple(shape[1:3]) if self.data_format == "channels_last" else tuple(shape[2:4])
 
     def build(self, input_shape: tuple) -> None:
         channels = input_shape[self._channel_axis()]
@@ -191,32 +243,48 @@ class SparseConv2D(_SparseLinear):
         super().build(input_shape)
 
     def dense_weight(self) -> np.ndarray:
-        return self.kernel.reshape(self.kernel.shape[2], self.filters).T
+        return ops.sparse_from_hwio(self.kernel)
+
+    def _run(self, x: np.ndarray, sparse_path: bool) -> np.ndarray:
+        if sparse_path:
+            return ops.conv2d_sparse(x, self.sparse_weight, self.kernel_size, self.bias, self.strides, self.padding,
+                                     self.dilation_rate, self.activation, data_format=self.data_format,
+                                     backend=self.backend)
+        return ops.conv2d(x, ops.oihw_from_hwio(self.kernel), self.bias, self.strides, self.padding,
+                          self.dilation_rate, 1, self.activation, data_format=self.data_format, backend=self.backend)
 
     def call(self, x: np.ndarray) -> np.ndarray:
-        sh, sw = self.strides
-        if self.data_format == "channels_last":
-            x = x[:, ::sh, ::sw, :]
-            y = self._rows(x.reshape(-1, x.shape[-1]))
-            return y.reshape(x.shape[:-1] + (self.filters,))
-        x = x[:, :, ::sh, ::sw]
-        n, c, h, w = x.shape
-        out = np.empty((n, self.filters, h, w), np.float32)
-        for i in range(n):  # one image: Y (filters, H*W) = W . X (C, H*W)
-            out[i] = self._rows(x[i].reshape(c, h * w).T).T.reshape(self.filters, h, w)
-        return out
+        if self.dispatch != "auto":
+            return self._run(x, self.dispatch == "sparse")
+        width = self._widths.get(x.shape)
+        if width is None:  # batch x output pixels, once per input shape
+            width = int(np.prod(self._spatial(self.compute_output_shape(x.shape)))) * x.shape[0]
+            self._widths[x.shape] = width
+        return self._dispatch(x, width)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
-        sh, sw = self.strides
-        step = lambda d, s: None if d is None else -(-d // s)  # noqa: E731
+        hw = self._spatial(input_shape)
+        if None in hw:
+            out_hw = (None, None)
+        else:
+            pads = geometry.padding(self.padding, str(self), hw, self.kernel_size, self.strides, self.dilation_rate)
+            out_hw = geometry.conv_output(str(self), hw, self.kernel_size, self.strides, pads, self.dilation_rate)
         if self.data_format == "channels_last":
-            n, h, w, _ = input_shape
-            return (n, step(h, sh), step(w, sw), self.filters)
-        n, _, h, w = input_shape
-        return (n, self.filters, step(h, sh), step(w, sw))
+            return (input_shape[0], *out_hw, self.filters)
+        return (input_shape[0], self.filters, *out_hw)
+
+    def float_equivalent(self) -> Conv2D:
+        """The dense float32 Conv2D with the same (pruned) weights."""
+        conv = Conv2D(self.filters, self.kernel_size, self.strides, self.padding, self.data_format, self.dilation_rate,
+                      activation=self.activation, use_bias=self.use_bias, name=f"{self.name}_dense",
+                      backend=self.backend)
+        conv.build(self.input_shape)
+        conv.set_weights(self.get_weights())
+        return conv
 
     def get_config(self) -> dict:
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
-                "strides": self.strides, "data_format": self.data_format,
+                "strides": self.strides, "padding": self.padding, "dilation_rate": self.dilation_rate,
+                "data_format": self.data_format,
                 "kernel_initializer": initializers.serialize(self.kernel_initializer),
                 "bias_initializer": initializers.serialize(self.bias_initializer)}

@@ -24,6 +24,7 @@ IMPLEMENTATIONS = {
     "gemm_int8": "pykernels.numba.int8:gemm_int8",
     "conv2d_int8": "pykernels.numba.int8:conv2d_int8",
     "spmm": "pykernels.numba.spmm:spmm",
+    "conv2d_sparse": "pykernels.numba.spmm:conv2d_sparse",
 }
 
 

@@ -103,3 +103,25 @@ def spmm(w, x, out, bias=None, activation="none"):
     else:
         prefix = w.indptr.astype(np.int64) * (r * c) + np.arange(m // r + 1) * r
         _bsr_parallel(w.indptr, w.indices, data, r, c, x, out, _cuts(prefix, threads), bias, has_bias, code)
+
+
+def conv2d_sparse(x, out, w, kernel, bias, stride, padding, dilation, activation):
+    """The sparse-weight convolution: per chunk of output pixels, the im2col rows (numba/conv.py)
+    transposed to (taps, pixels) and multiplied by W with spmm, then written back as NHWC."""
+    from pykernels.numba.conv import CHUNK_FLOATS, _im2col, _use_threads
+    batch, h, width, c = x.shape
+    _, out_h, out_w, oc = out.shape
+    rows, taps = batch * out_h * out_w, w.shape[1]
+    if out.size == 0:
+        return
+    flat = out.reshape(rows, oc)
+    chunk = max(1, min(rows, CHUNK_FLOATS // max(taps, 1)))
+    cols = np.empty((chunk, taps), np.float32)
+    part = np.empty((oc, chunk), np.float32)
+    for row0 in range(0, rows, chunk):
+        m = min(chunk, rows - row0)
+        _use_threads(m * taps)
+        _im2col(x, row0, m, 0, c, kernel[0], kernel[1], stride[0], stride[1], dilation[0], dilation[1], padding[0],
+                padding[2], out_h, out_w, cols)
+        spmm(w, np.ascontiguousarray(cols[:m].T), part[:, :m], bias, activation)
+        flat[row0:row0 + m] = part[:, :m].T

@@ -37,6 +37,17 @@ def _conv2d_int8(x, x_zero_point, x_scale, weights, out, *_, **__) -> float:
     return 2.0 * pixels * weights.in_features * weights.out_features
 
 
+def _spmm(w, x, out, *_, **__) -> float:
+    """2 per stored value of W per dense column: the work the sparse kernel does (BSR and
+    N:M count the zeros they store), not the dense product's 2 M K N."""
+    return 2.0 * w.nnz * x.shape[1]
+
+
+def _conv2d_sparse(x, out, w, *_, **__) -> float:
+    """2 per stored value of W per output pixel (batch x out_h x out_w)."""
+    return 2.0 * w.nnz * (out.size // max(1, out.shape[-1]))
+
+
 def _gather(ids, table, out, *_, **__) -> float:
     return 0.0  # data movement only
 
@@ -52,6 +63,8 @@ FORMULAS: dict[str, Callable[..., float]] = {
     "quantize": _elementwise,
     "dequantize": _elementwise,
     "requantize": _elementwise,
+    "spmm": _spmm,
+    "conv2d_sparse": _conv2d_sparse,
 }
 
 

@@ -24,6 +24,7 @@ IMPLEMENTATIONS = {
     "gemm_int8": "pykernels.reference.int8_backend:gemm_int8",
     "conv2d_int8": "pykernels.reference.int8_backend:conv2d_int8",
     "spmm": "pykernels.reference.backend:spmm",
+    "conv2d_sparse": "pykernels.reference.backend:conv2d_sparse",
 }
 
 

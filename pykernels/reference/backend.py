@@ -51,3 +51,8 @@ def global_avg_pool2d(x, out):
 
 def spmm(w, x, out, bias=None, activation="none"):
     out[...] = _spmm.spmm(w, x, bias, activation)
+
+
+def conv2d_sparse(x, out, w, kernel, bias, stride, padding, dilation, activation):
+    oihw = w.to_dense().reshape(w.shape[0], kernel[0], kernel[1], -1).transpose(0, 3, 1, 2)
+    out[...] = _conv.conv2d(x, oihw, bias, stride, padding, dilation, 1, activation)

@@ -77,6 +77,8 @@ void pack_im2col_panel(const void* ctx, int64_t i0, int64_t rows, int64_t p0, in
   const Im2colSource& s = *static_cast<const Im2colSource*>(ctx);
   if (mr == 6 && active_isa() == Isa::Avx2) {
     pack_im2col_panel6_f32_avx2(s, i0, rows, p0, kb, dst);
+  } else if (mr % 8 == 0 && s.cg >= 8 && active_isa() == Isa::Avx2) {  // runs long enough to fill vectors
+    pack_im2col_panel8n_f32_avx2(s, i0, rows, p0, kb, mr, dst);
   } else {
     pack_panel_portable(s, i0, rows, p0, kb, mr, dst);
   }

@@ -53,4 +53,11 @@ void pack_im2col_panel(const void* ctx, int64_t i0, int64_t rows, int64_t p0, in
 void pack_im2col_panel6_f32_avx2(const Im2colSource& s, int64_t i0, int64_t rows, int64_t p0, int64_t kb,
                                  float* dst);
 
+// mr = 8, 16, 24, 32 ... panels (the SpMM kernels' X panels, 32-byte aligned dst) with
+// AVX2: 8 pixels x 8 columns transposed in registers, stored as aligned vectors. Used when
+// a tap has at least 8 channels; with fewer, the 8 pixels' runs would split at every
+// tap and the per-pixel portable packer is faster.
+void pack_im2col_panel8n_f32_avx2(const Im2colSource& s, int64_t i0, int64_t rows, int64_t p0, int64_t kb, int mr,
+                                  float* dst);
+
 }  // namespace pk

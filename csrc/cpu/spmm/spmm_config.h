@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "cpu/spmm/spmm.h"
 
@@ -39,6 +40,26 @@ struct SpmmKernel {
 
 // The kernel for these arguments on the active ISA (never null).
 SpmmKernel spmm_select(const SpmmArgs& g);
+
+// How a call is blocked (spmm_driver.cc): the kernel, the k block, the rows per kernel
+// call and per W chunk, and for BSR where each block row's k blocks start.
+struct SpmmPlan {
+  SpmmKernel kernel;
+  int64_t kc, chunk, w_chunk, stride;
+  std::vector<int32_t> splits;  // BSR: (block rows) x stride, filled by spmm_plan_splits
+};
+
+// The plan for g (g.n fixes the panel width); the BSR splits are sized, not filled.
+SpmmPlan spmm_plan(const SpmmArgs& g);
+
+// Fills the BSR splits of block rows [u0, u1) (a no-op for N:M).
+void spmm_plan_splits(const SpmmArgs& g, SpmmPlan& plan, int64_t u0, int64_t u1);
+
+// Rows of (block) rows [u0, u1) against one packed panel (k x nb, `cols` real columns):
+// y[i * g.y_rs + j] = act(bias[i] + sum_p W[i, p] * panel[p * nb + j]) for j < cols.
+// Both spmm (panels of X) and the sparse convolution (panels packed from an image) run it.
+void spmm_panel(const SpmmArgs& g, const SpmmPlan& plan, const float* panel, int64_t cols, float* y, int64_t u0,
+                int64_t u1);
 
 // AVX2 + FMA kernels (spmm_f32_bsr_avx2.cc, spmm_f32_nm_avx2.cc); nv = ymm vectors per panel row.
 // Each returns {nullptr, 0, nullptr} when it has no variant for the shape.

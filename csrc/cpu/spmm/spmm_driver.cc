@@ -83,9 +83,9 @@ void pack_panel_rows(const SpmmArgs& g, int64_t nb, int64_t panel, int64_t p0, i
   for (int64_t p = p0; p < p1; ++p) std::fill(base + p * nb + cols, base + (p + 1) * nb, 0.0f);
 }
 
-void finish_rows(const SpmmArgs& g, int64_t row0, int64_t row1, int64_t j0, int64_t cols) {
+void finish_rows(const SpmmArgs& g, int64_t row0, int64_t row1, float* y, int64_t cols) {
   if (g.activation == Activation::None) return;
-  for (int64_t i = row0; i < row1; ++i) apply_activation(g.y + i * g.y_rs + j0, cols, g.activation);
+  for (int64_t i = row0; i < row1; ++i) apply_activation(y + i * g.y_rs, cols, g.activation);
 }
 
 // k == 0: Y = act(bias) (or act(0)).
@@ -135,22 +135,54 @@ int threads_for(const SpmmArgs& g) {
 
 }  // namespace
 
+SpmmPlan spmm_plan(const SpmmArgs& g) {
+  SpmmPlan plan;
+  plan.kernel = spmm_select(g);
+  plan.chunk = std::max<int64_t>(1, kChunkRows / unit_rows(g));
+  plan.kc = k_block(g, plan.kernel.nb);
+  plan.w_chunk = w_rows(g, plan.chunk);
+  plan.stride = ceil_div(g.k, plan.kc) + 1;
+  plan.splits.resize(g.format == SparseFormat::Bsr ? units(g) * plan.stride : 0);
+  return plan;
+}
+
+void spmm_plan_splits(const SpmmArgs& g, SpmmPlan& plan, int64_t u0, int64_t u1) {
+  if (g.format == SparseFormat::Bsr) block_splits(g, plan.kc, plan.stride, u0, u1, plan.splits.data());
+}
+
+void spmm_panel(const SpmmArgs& g, const SpmmPlan& plan, const float* panel, int64_t cols, float* y, int64_t u0,
+                int64_t u1) {
+  const int64_t rows_per_unit = unit_rows(g);
+  SpmmBlock b{};
+  b.splits = plan.splits.data();
+  b.stride = plan.stride;
+  b.panel = panel;
+  b.nb = plan.kernel.nb;
+  b.cols = cols;
+  b.y = y;
+  for (int64_t c0 = u0; c0 < u1; c0 += plan.w_chunk) {  // rows whose W stays in L2 over the k blocks
+    const int64_t c1 = std::min(u1, c0 + plan.w_chunk);
+    for (int64_t p0 = 0; p0 < g.k; p0 += plan.kc) {  // a k block of the panel in L1
+      b.p0 = p0, b.p1 = std::min(g.k, p0 + plan.kc), b.first = p0 == 0, b.kb = p0 / plan.kc;
+      for (int64_t u = c0; u < c1; u += plan.chunk) {
+        b.row0 = u, b.row1 = std::min(c1, u + plan.chunk);
+        plan.kernel.run(g, b);
+        if (b.p1 == g.k) finish_rows(g, b.row0 * rows_per_unit, b.row1 * rows_per_unit, y, cols);
+      }
+    }
+  }
+}
+
 void spmm(const SpmmArgs& g) {
   if (g.m == 0 || g.n == 0) return;
   if (g.k == 0) return spmm_empty_k(g);
-  const SpmmKernel kernel = spmm_select(g);
-  const int64_t nb = kernel.nb, panels = ceil_div(g.n, nb);
+  SpmmPlan plan = spmm_plan(g);
+  const int64_t nb = plan.kernel.nb, panels = ceil_div(g.n, nb);
   static thread_local ScratchBuffer x_scratch;
   float* packed = x_scratch.floats(panels * g.k * nb);
   const int threads = threads_for(g);
   const std::vector<int64_t> cuts = balanced_cuts(g, threads, g.format == SparseFormat::Nm ? 3 : 1);
   const int64_t pack_rows = 256, pack_blocks = ceil_div(g.k, pack_rows);
-  const int64_t rows_per_unit = unit_rows(g);
-  const int64_t chunk = std::max<int64_t>(1, kChunkRows / rows_per_unit);
-  const int64_t kc = k_block(g, nb);
-  const int64_t w_chunk = w_rows(g, chunk);
-  const int64_t k_blocks = ceil_div(g.k, kc), stride = k_blocks + 1;
-  std::vector<int32_t> splits(g.format == SparseFormat::Bsr ? units(g) * stride : 0);
 
 #pragma omp parallel num_threads(threads)
   {
@@ -161,26 +193,9 @@ void spmm(const SpmmArgs& g) {
     }  // implicit barrier: every panel is packed
     const int tid = omp_get_thread_num();
     const int64_t u0 = cuts[tid], u1 = cuts[tid + 1];
-    if (g.format == SparseFormat::Bsr) block_splits(g, kc, stride, u0, u1, splits.data());
+    spmm_plan_splits(g, plan, u0, u1);
     for (int64_t panel = 0; panel < panels; ++panel) {
-      SpmmBlock b{};
-      b.splits = splits.data();
-      b.stride = stride;
-      b.panel = packed + panel * g.k * nb;
-      b.nb = nb;
-      b.cols = std::min(nb, g.n - panel * nb);
-      b.y = g.y + panel * nb;
-      for (int64_t c0 = u0; c0 < u1; c0 += w_chunk) {  // rows whose W stays in L2 over the k blocks
-        const int64_t c1 = std::min(u1, c0 + w_chunk);
-        for (int64_t p0 = 0; p0 < g.k; p0 += kc) {  // a k block of the panel in L1
-          b.p0 = p0, b.p1 = std::min(g.k, p0 + kc), b.first = p0 == 0, b.kb = p0 / kc;
-          for (int64_t u = c0; u < c1; u += chunk) {
-            b.row0 = u, b.row1 = std::min(c1, u + chunk);
-            kernel.run(g, b);
-            if (b.p1 == g.k) finish_rows(g, b.row0 * rows_per_unit, b.row1 * rows_per_unit, panel * nb, b.cols);
-          }
-        }
-      }
+      spmm_panel(g, plan, packed + panel * g.k * nb, std::min(nb, g.n - panel * nb), g.y + panel * nb, u0, u1);
     }
   }
 }
