@@ -43,7 +43,7 @@ __global__ void __launch_bounds__(WARPS * 32) spmm_csr_kernel(SpmmCsrArgs p) {
   for (int q = 0; q < PER_LANE; ++q) {
     const int64_t j = j0 + 32 * q;
     if (j < p.n) {
-      const float v = p.bias ? acc[q] + p.bias[j] : acc[q];
+      const float v = p.bias_mode == kBiasRow ? acc[q] + p.bias[row] : p.bias_mode == kBiasCol ? acc[q] + p.bias[j] : acc[q];
       p.out[row * p.out_rs + j] = activate(v, p.activation);
     }
   }
