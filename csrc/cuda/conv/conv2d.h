@@ -13,7 +13,7 @@
 
 #include <cstdint>
 
-#include "cuda/gemm/operands.cuh"
+#include "cuda/common/conv_shape.h"
 
 namespace pk::cuda {
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "cuda/common/async_copy.cuh"
+#include "cuda/common/conv_shape.h"
 #include "cuda/common/epilogue.cuh"
 
 namespace pk::cuda {
@@ -38,15 +39,6 @@ struct StridedOperand {
     }
   }
   __device__ __forceinline__ StridedOperand group(int) const { return *this; }
-};
-
-// Convolution geometry shared by the input and weight operands.
-struct ConvShape {
-  int64_t n, h, w, c;  // input NHWC (C-contiguous)
-  int64_t oh, ow, oc;  // output pixels and channels
-  int kh, kw, sh, sw, pt, pl, dh, dw;
-  int groups;
-  int64_t cg, og;  // channels per group: in, out
 };
 
 template <typename In>

@@ -39,7 +39,7 @@ __global__ void __launch_bounds__(WARPS * 32) spmm_bsr_kernel(SpmmBsrArgs p) {
     for (int t = 0; t < count; ++t) {
       const int64_t col0 = static_cast<int64_t>(__shfl_sync(0xffffffffu, col_block, t)) * p.c;
       const float* values = p.data + static_cast<int64_t>(base + t) * block_size + row_in_block * p.c;
-#pragma unroll 2
+#pragma unroll 1
       for (int cc = 0; cc < p.c; ++cc) {
         const float* brow = p.b + (col0 + cc) * p.b_rs;
         float bv[PER_LANE];
