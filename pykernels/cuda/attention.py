@@ -9,27 +9,10 @@ and Dv at most 128; out (B, Hq, Nq, Dv) C-contiguous of q's dtype; mask None, bo
 from __future__ import annotations
 
 from pykernels import _C_cuda
-from pykernels.cuda import arrays
+from pykernels.cuda import arrays, checks
 
 DTYPES = ("float16", "bfloat16")
 MASK_NONE, MASK_BOOL, MASK_F32, MASK_SAME = 0, 1, 2, 3
-
-
-def check_attention(op, qv, kv, vv, ov, maskv):
-    """Shapes of q, k, v, out and the mask as the contract states them (ValueError otherwise)."""
-    (b, hq, nq, d), (bk, hkv, nk, dk) = qv.shape, kv.shape
-    if vv.shape[:3] != kv.shape[:3] or dk != d or bk != b or hkv == 0 or hq % hkv:
-        raise ValueError(f"{op}: q {qv.shape}, k {kv.shape}, v {vv.shape} do not fit "
-                         "(B, Hq, Nq, D), (B, Hkv, Nk, D), (B, Hkv, Nk, Dv) with Hkv dividing Hq")
-    if ov.shape != (b, hq, nq, vv.shape[3]) or not ov.c_contiguous:
-        raise ValueError(f"{op}: out must be C-contiguous of shape {(b, hq, nq, vv.shape[3])}, got {ov.shape}")
-    for name, x in (("q", qv), ("k", kv), ("v", vv)):
-        if x.shape[3] > 1 and x.strides[3] != 1:
-            raise ValueError(f"{op}: {name} must have unit stride along its last axis, got strides {x.strides}")
-    if maskv is not None:
-        full = (b, hq, nq, nk)
-        if any(m not in (1, f) for m, f in zip(maskv.shape, full)):
-            raise ValueError(f"{op}: attn_mask of shape {maskv.shape} does not broadcast to {full}")
 
 
 def mask_strides(maskv):
@@ -45,7 +28,7 @@ def sdpa(q, k, v, out, mask, is_causal, scale):
                                                   stream=stream)
     if not qv.dtype == kv.dtype == vv.dtype == ov.dtype:
         raise TypeError(f"{op}: q, k, v and out must share one dtype, got {qv.dtype}, {kv.dtype}, {vv.dtype}, {ov.dtype}")
-    check_attention(op, qv, kv, vv, ov, maskv)
+    checks.check_attention(op, qv, kv, vv, ov, maskv)
     if max(qv.shape[3], vv.shape[3]) > _C_cuda.SDPA_MAX_HEAD_DIM:
         raise ValueError(f"{op}: head dims up to {_C_cuda.SDPA_MAX_HEAD_DIM}, got D={qv.shape[3]}, Dv={vv.shape[3]}")
     kind = MASK_NONE if maskv is None else {"bool": MASK_BOOL, "float32": MASK_F32}.get(maskv.dtype, MASK_SAME)

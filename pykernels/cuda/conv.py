@@ -11,21 +11,9 @@ from __future__ import annotations
 
 from pykernels import _C_cuda
 from pykernels.cpu.codes import ACTIVATION
-from pykernels.cuda import arrays
+from pykernels.cuda import arrays, checks
 
 DTYPES = ("float32", "float16", "bfloat16")
-
-
-def check_conv(op, xv, ov, wv, biasv, groups):
-    """The contract's layouts and shapes (ValueError otherwise); the op checked the geometry."""
-    if not xv.c_contiguous or not ov.c_contiguous:
-        raise ValueError(f"{op}: x and out must be C-contiguous NHWC")
-    n, _, _, c = xv.shape
-    o, cg = wv.shape[:2]
-    if cg * groups != c or o % groups or ov.shape[0] != n or ov.shape[3] != o:
-        raise ValueError(f"{op}: x {xv.shape}, w {wv.shape}, out {ov.shape} do not fit groups={groups}")
-    if biasv is not None and (biasv.shape != (o,) or (o > 1 and biasv.strides[0] != 1)):
-        raise ValueError(f"{op}: bias must be contiguous of shape ({o},), got {biasv.shape}")
 
 
 def conv2d(x, out, w, bias, stride, padding, dilation, groups, activation):
@@ -34,7 +22,7 @@ def conv2d(x, out, w, bias, stride, padding, dilation, groups, activation):
         (x, "x", DTYPES, 4), (out, "out", DTYPES, 4), (w, "w", DTYPES, 4), (bias, "bias", DTYPES, 1)])
     if not xv.dtype == ov.dtype == wv.dtype == (biasv.dtype if biasv else xv.dtype):
         raise TypeError(f"{op}: x, w, bias and out must share one dtype")
-    check_conv(op, xv, ov, wv, biasv, groups)
+    checks.check_conv(op, xv, ov, wv, biasv, groups)
     if 0 in ov.shape:
         return
     arrays.order_after_producers(_C_cuda, [v for v in (xv, ov, wv, biasv) if v], stream)

@@ -10,14 +10,8 @@ a unit column stride; bias is contiguous, of out's dtype. float32 is exact FP32 
 accumulate=False)``: a (M, K) and b (K, N) int8; out int32 gets the exact product (plus
 out when accumulating), out float32 gets act(acc * row_scale[i] * col_scale[j] + bias[j])
 (the registry's "gemm_int8" contract on device arrays, pykernels.ops.device).
-``DeviceInt8Weights`` holds symmetric int8 weights on the device for ops.linear_int8.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
 
 from pykernels import _C_cuda
 from pykernels.cpu.codes import ACTIVATION, BIAS_MODE
@@ -80,25 +74,3 @@ def gemm_int8(a, b, out, row_scale=None, col_scale=None, bias=None, activation="
     _C_cuda.gemm(device, stream, arrays.CODES["int8"], arrays.CODES[ov.dtype], False, m, n, k,
                  av.ptr, *av.strides, bv.ptr, *bv.strides, ov.ptr, ov.strides[0], bias_ptr,
                  BIAS_MODE[1 if bias is not None else None], r_ptr, c_ptr, ACTIVATION[activation], bool(accumulate))
-
-
-@dataclass(frozen=True)
-class DeviceInt8Weights:
-    """Symmetric int8 weights on the device for ``ops.linear_int8``: w (N, K) int8 codes and
-    per-output-channel float32 scales (N,), both device arrays."""
-    w: Any
-    scale: Any
-    abs_sum_max: int  # max_n sum_k |w[n, k]|: bounds the int32 accumulator
-
-    @classmethod
-    def from_weights(cls, weights, like) -> "DeviceInt8Weights":
-        """Copy host Int8Weights (symmetric: zero points 0) to the device of device array ``like``."""
-        if weights.zero_point is not None:
-            raise ValueError("DeviceInt8Weights: the GPU int8 GEMM takes symmetric weights (zero points 0); "
-                             "quantize the weights with zero_point=0")
-        return cls(arrays.from_host(like, weights.data), arrays.from_host(like, weights.scale.astype(np.float32)),
-                   weights.abs_sum_max)
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return tuple(arrays.view(self.w, "DeviceInt8Weights", "w").shape)

@@ -11,34 +11,7 @@ from __future__ import annotations
 
 from pykernels import _C_cuda
 from pykernels.cpu.codes import ACTIVATION, BIAS_MODE
-from pykernels.cuda import arrays
-
-
-def check_lstm(op, xv, w_ihv, w_hhv, biasv, w_hrv, h0v, c0v, lenv, yv, h_nv, c_nv):
-    """The contract's shapes and layouts (ValueError otherwise); returns (T, B, I, H, R, rows)
-    where rows is "time" or "batch": the order in which x's rows are contiguous."""
-    steps, batch, inputs = xv.shape
-    hidden = w_hhv.shape[0] // 4
-    state = w_hrv.shape[0] if w_hrv is not None else hidden
-    expect = {"w_ih": (w_ihv, (4 * hidden, inputs)), "w_hh": (w_hhv, (4 * hidden, state)),
-              "bias": (biasv, (4 * hidden,)), "w_hr": (w_hrv, (state, hidden)), "h0": (h0v, (batch, state)),
-              "c0": (c0v, (batch, hidden)), "lengths": (lenv, (batch,)), "h_n": (h_nv, (batch, state)),
-              "c_n": (c_nv, (batch, hidden))}
-    for name, (v, shape) in expect.items():
-        if v is not None and (v.shape != shape or not v.c_contiguous):
-            raise ValueError(f"{op}: {name} must be C-contiguous of shape {shape}, got {v.shape}")
-    if yv.shape != (steps, batch, state) or (state > 1 and yv.strides[2] != 1):
-        raise ValueError(f"{op}: y must have shape {(steps, batch, state)} with unit feature stride, got {yv.shape}")
-    s_t, s_b, s_f = xv.strides
-    if inputs > 1 and s_f != 1:
-        raise ValueError(f"{op}: x must have unit stride along features")
-    if s_t == batch * s_b or steps == 1:
-        rows = "time"
-    elif s_b == steps * s_t or batch == 1:
-        rows = "batch"
-    else:
-        raise ValueError(f"{op}: x rows must be time-major or batch-major contiguous, got strides {xv.strides}")
-    return steps, batch, inputs, hidden, state, rows
+from pykernels.cuda import arrays, checks
 
 
 def lstm_layer(x, w_ih, w_hh, bias, w_hr, h0, c0, lengths, reverse, y, h_n, c_n):
@@ -49,7 +22,7 @@ def lstm_layer(x, w_ih, w_hh, bias, w_hr, h0, c0, lengths, reverse, y, h_n, c_n)
         (w_hr, "w_hr", f32, 2), (h0, "h0", f32, 2), (c0, "c0", f32, 2), (lengths, "lengths", ("int64",), 1),
         (y, "y", f32, 3), (h_n, "h_n", f32, 2), (c_n, "c_n", f32, 2)])
     xv, w_ihv, w_hhv, biasv, w_hrv, h0v, c0v, lenv, yv, h_nv, c_nv = views
-    steps, batch, inputs, hidden, state, rows = check_lstm(op, *views)
+    steps, batch, inputs, hidden, state, rows = checks.check_lstm(op, *views)
     if steps == 0 or batch == 0:
         return
     arrays.order_after_producers(_C_cuda, [v for v in views if v is not None], stream)

@@ -10,7 +10,7 @@ differences:
 - "gemm": float32, float16 or bfloat16 (one dtype); "conv2d": float32 / float16 /
   bfloat16 NHWC; "sdpa": float16 / bfloat16 on "cuda", float32 / float16 on "numba-cuda";
   "lstm_layer": float32, lengths int64 on the device.
-- "spmm": w is a pykernels.cuda.sparse.DeviceSparse (CSR or BSR on the device).
+- "spmm": w is a pykernels.cuda.weights.DeviceSparse (CSR or BSR on the device).
 - "gemm_int8": ``gemm_int8(a, b, out, row_scale=None, col_scale=None, bias=None,
   activation="none", accumulate=False)``: a (M, K), b (K, N) int8 (symmetric, no zero
   points); out int32 (exact) or float32 act(S * row_scale[i] * col_scale[j] + bias[j]).
@@ -79,12 +79,12 @@ def matmul_int8(a, b, *, a_zero_point: int = 0, out=None, backend: str = "auto")
 
 def linear_int8(x, weights, bias=None, activation=None, *, x_scale=None, out=None, backend: str = "auto"):
     """``act(x_scale * w_scale * (x @ W.T) + bias)`` in float32 for int8 device codes x (..., K)
-    and pykernels.cuda.gemm.DeviceInt8Weights (per-tensor x_scale; activations are quantized
+    and pykernels.cuda.weights.DeviceInt8Weights (per-tensor x_scale; activations are quantized
     by the caller on the GPU)."""
-    from pykernels.cuda.gemm import DeviceInt8Weights
+    from pykernels.cuda.weights import DeviceInt8Weights
     op = "linear_int8"
     if not isinstance(weights, DeviceInt8Weights):
-        raise TypeError(f"{op}: device x takes DeviceInt8Weights (pykernels.cuda.gemm.DeviceInt8Weights."
+        raise TypeError(f"{op}: device x takes DeviceInt8Weights (pykernels.cuda.weights.DeviceInt8Weights."
                         f"from_weights(weights, like=x)), got {type(weights).__name__}")
     activation = validation.activation_name(activation, op, validation.ELEMENTWISE_ACTIVATIONS)
     if x_scale is None or not (isinstance(x_scale, (int, float)) and math.isfinite(x_scale) and x_scale > 0):
@@ -112,10 +112,10 @@ def _full(length: int, value: float):
 
 def spmm(w, x, bias=None, activation=None, *, out=None, backend: str = "auto"):
     """``act(W @ x + bias[:, None])`` for a DeviceSparse w (M, K) and a float32 device x (K, N)."""
-    from pykernels.cuda.sparse import DeviceSparse
+    from pykernels.cuda.weights import DeviceSparse
     op = "spmm"
     if not isinstance(w, DeviceSparse):
-        raise TypeError(f"{op}: with device x, w must be on the device too: pykernels.cuda.sparse.to_device(w, "
+        raise TypeError(f"{op}: with device x, w must be on the device too: pykernels.cuda.weights.to_device(w, "
                         f"like=x), got {type(w).__name__}")
     activation = validation.activation_name(activation, op, validation.ELEMENTWISE_ACTIVATIONS)
     xv = arrays.view(x, op, "x", dtypes=("float32",), ndim=2)

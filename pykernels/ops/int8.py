@@ -198,7 +198,7 @@ def linear_int8(x: np.ndarray, weights: Int8Weights, bias: np.ndarray | None = N
     kernel never saturates. x uint8 / int8 are codes already (x_scale, x_zero_point
     required). The result is float32 (dequantized, fused) or, with ``out_dtype`` uint8 /
     int8, requantized with ``out_scale`` / ``out_zero_point`` (activation none or relu).
-    int8 device codes x with pykernels.cuda.gemm.DeviceInt8Weights run on the GPU backends
+    int8 device codes x with pykernels.cuda.weights.DeviceInt8Weights run on the GPU backends
     (pykernels.ops.device.linear_int8: float32 out, per-tensor x_scale).
     """
     op = "linear_int8"

@@ -24,7 +24,7 @@ def spmm(w, x: np.ndarray, bias: np.ndarray | None = None, activation: str | Non
     """``act(W @ x + bias[:, None])`` for a sparse ``w`` (M, K) and dense float32 ``x`` (K, N) or (K,).
 
     A device ``x`` (CuPy, PyTorch CUDA, Numba) takes a device ``w``
-    (pykernels.cuda.sparse.to_device) and runs on the GPU backends (pykernels.ops.device)."""
+    (pykernels.cuda.weights.to_device) and runs on the GPU backends (pykernels.ops.device)."""
     if is_device_array(x):
         from pykernels.ops import device
         return device.spmm(w, x, bias, activation, out=out, backend=backend)
