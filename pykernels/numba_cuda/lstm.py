@@ -96,7 +96,8 @@ def lstm_layer(x, w_ih, w_hh, bias, w_hr, h0, c0, lengths, reverse, y, h_n, c_n)
     if steps == 0 or batch == 0:
         return
     time_major = rows == "time"
-    x_rows = (x if time_major else x.transpose((1, 0, 2)) if hasattr(x, "copy_to_host") else x.swapaxes(0, 1))
+    from pykernels.ops.device import _swap01
+    x_rows = x if time_major else _swap01(x)
     gates = cuda.device_array((steps * batch, 4 * hidden), np.float32)
     gemm(x_rows.reshape(steps * batch, inputs), w_ih.T, gates, bias, 1)
     hbuf = [cuda.device_array((batch, state), np.float32) for _ in range(2)]

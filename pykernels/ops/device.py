@@ -187,7 +187,7 @@ def lstm(x, weights, h0=None, c0=None, bidirectional: bool = False, batch_first:
     directions = 2 if bidirectional else 1
     if not isinstance(weights, (list, tuple)) or not weights or len(weights) % directions:
         raise ValueError(f"{op}: weights must list (w_ih, w_hh, b_ih, b_hh[, w_hr]) per layer and direction")
-    x_tm = x.swapaxes(0, 1) if batch_first and hasattr(x, "swapaxes") else (x.transpose(0, 1) if batch_first else x)
+    x_tm = _swap01(x) if batch_first else x
     steps, batch = (xv.shape[1], xv.shape[0]) if batch_first else xv.shape[:2]
     kernel = resolve("lstm_layer", backend, DEVICE)
     hidden = arrays.view(weights[0][1], op, "w_hh", ndim=2).shape[0] // 4
@@ -209,6 +209,10 @@ def lstm(x, weights, h0=None, c0=None, bidirectional: bool = False, batch_first:
             kernel(inputs, w_ih, w_hh, bias, w_hr, None if h0 is None else h0[idx], None if c0 is None else c0[idx],
                    lengths, d == 1, output[:, :, d * state:(d + 1) * state], h_n[idx], c_n[idx])
         inputs = output
-    if batch_first:
-        output = output.swapaxes(0, 1) if hasattr(output, "swapaxes") else output.transpose(0, 1)
-    return output, (h_n, c_n)
+    return (_swap01(output) if batch_first else output), (h_n, c_n)
+
+
+def _swap01(a):
+    """A view of 3-D device array ``a`` with its first two axes swapped (Numba arrays transpose by axes)."""
+    numba = arrays.is_simulated(a) or type(a).__module__.startswith("numba")
+    return a.transpose((1, 0, 2)) if numba else a.swapaxes(0, 1)
