@@ -288,9 +288,11 @@ def test_conv2d_implicit_gemm(dtype, n, h, w, c, oc, kernel, stride, padding, di
                                    data_format="channels_last")
         assert_close(to_host(got), want, f32, what="cuda conv2d f32")
     else:
-        pad = padding if isinstance(padding, (int, str)) else padding
-        theirs = torch.relu(torch.nn.functional.conv2d(dx.permute(0, 3, 1, 2), dw, dbias, stride, pad, dilation,
-                                                       groups)).permute(0, 2, 3, 1)
+        from pykernels import geometry
+        st, dl = geometry.pair(stride, "t", "stride"), geometry.pair(dilation, "t", "dilation")
+        top, bottom, left, right = geometry.padding(padding, "t", (h, w), (kh, kw), st, dl)
+        padded = torch.nn.functional.pad(dx.permute(0, 3, 1, 2), (left, right, top, bottom))
+        theirs = torch.relu(torch.nn.functional.conv2d(padded, dw, dbias, st, 0, dl, groups)).permute(0, 2, 3, 1)
         flash_rule(got, want, theirs)
 
 
