@@ -3,7 +3,8 @@
 #
 # The schedule of csrc/cuda/attention/sdpa_flash_64x64_mma.cuh on CUDA cores: a block owns
 # 64 query rows of one (batch, head) (grid: query tiles x heads x batch; GQA reads key /
-# value head h // (Hq / Hkv)) and walks the keys 64 at a time through shared memory; each
+# value head h // (Hq / Hkv)) and walks the keys 32 at a time through shared memory (K and
+# V tiles of 32 x 128 floats: 32 KiB, inside the 48 KiB of static shared memory); each
 # thread keeps one query row's running max and sum (exp2 domain) and its O row in
 # registers, rescaling O when the max grows. Causal blocks stop at the diagonal's last
 # key tile; fully masked rows give zeros.
@@ -16,7 +17,7 @@ from pykernels.cuda import arrays
 from pykernels.cuda.checks import check_attention
 from pykernels.numba_cuda import launch
 
-BQ, BKV, D_MAX = 64, 64, 128
+BQ, BKV, D_MAX = 64, 32, 128
 DTYPES = ("float32", "float16")
 LOG2E = 1.4426950408889634
 MASK_NONE, MASK_BOOL, MASK_ADD = 0, 1, 2
