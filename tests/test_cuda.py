@@ -208,3 +208,156 @@ def test_spmm_csr(m, k, n, density):
     torch.cuda.synchronize()
     assert_close(to_host(out), ref.gemm(dense, b, bias, 1, "sigmoid"),
                  ref.gemm(dense, b, bias, 1, "sigmoid", dtype=np.float32))
+
+
+# ---- attention, convolution, LSTM, sparse and int8 ops on device arrays (backend cuda) ----
+
+def flash_rule(got, want64, torch_same_precision, factor=3.0):
+    """FlashAttention's rule: our error against float64 at most `factor` x PyTorch's own in the
+    same precision (plus the output's rounding)."""
+    got, theirs = to_host(got).astype(np.float64), to_host(torch_same_precision).astype(np.float64)
+    assert np.isfinite(got).all()
+    ours_err, their_err = np.abs(got - want64).max(), np.abs(theirs - want64).max()
+    assert ours_err <= factor * their_err + 1e-3 * np.abs(want64).max(), (ours_err, their_err)
+
+
+@pytestmark_gpu
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("b, hq, hkv, nq, nk, d, causal, mask", [
+    (1, 4, 4, 128, 128, 64, False, None), (2, 8, 2, 200, 333, 128, True, None),   # GQA, causal, ragged tiles
+    (1, 2, 1, 1, 4097, 64, False, None), (1, 2, 2, 65, 63, 80, False, "bool"),    # decode row; D = 80 pads to 128
+    (2, 2, 2, 100, 100, 32, True, "float"), (1, 1, 1, 64, 64, 40, False, "empty_row"),
+])
+def test_sdpa_flash(dtype, b, hq, hkv, nq, nk, d, causal, mask):
+    from pykernels.reference import attention as ref_attention
+    rng = np.random.default_rng(nq + nk)
+    q, k, v = (rng.standard_normal(s).astype(np.float32) for s in
+               ((b, hq, nq, d), (b, hkv, nk, d), (b, hkv, nk, d)))
+    q, k, v = (rounded(t, dtype) for t in (q, k, v))
+    m = None
+    if mask in ("bool", "empty_row"):
+        m = rng.random((b, 1, nq, nk)) < 0.8
+        if mask == "empty_row":
+            m[0, 0, 3] = False
+    elif mask == "float":
+        m = rng.uniform(-3, 3, (1, hq, nq, nk)).astype(np.float32)
+    dq, dk, dv = (to_device(t.astype(np.float32), dtype=dtype) for t in (q, k, v))
+    dm = None if m is None else to_device(m)
+    got = pykernels.ops.sdpa(dq, dk, dv, dm, causal)
+    torch.cuda.synchronize()
+    want = ref_attention.sdpa(q, k, v, m, causal)
+    rep = hq // hkv
+    tm = None if m is None else dm
+    if causal and tm is None:
+        theirs = torch.nn.functional.scaled_dot_product_attention(dq, dk.repeat_interleave(rep, 1),
+                                                                  dv.repeat_interleave(rep, 1), is_causal=True)
+    else:
+        if causal:
+            tm = tm + torch.where(torch.ones(nq, nk, device="cuda", dtype=torch.bool).tril(), 0.0, float("-inf"))
+        theirs = torch.nn.functional.scaled_dot_product_attention(
+            dq, dk.repeat_interleave(rep, 1), dv.repeat_interleave(rep, 1),
+            attn_mask=None if tm is None else (tm if tm.dtype == torch.bool else tm.to(dq.dtype)))
+    theirs = torch.nan_to_num(theirs, nan=0.0)  # PyTorch: NaN for a row that attends nothing, we give 0
+    flash_rule(got, want, theirs)
+
+
+@pytestmark_gpu
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
+@pytest.mark.parametrize("n, h, w, c, oc, kernel, stride, padding, dilation, groups, ohwi", [
+    (2, 17, 19, 32, 64, 3, 1, 1, 1, 1, True), (1, 14, 14, 24, 129, 1, 2, 0, 1, 1, False),
+    (3, 9, 9, 16, 16, 3, 2, "same", 1, 16, False), (1, 12, 10, 12, 18, (3, 5), 1, 2, 2, 3, True),
+])
+def test_conv2d_implicit_gemm(dtype, n, h, w, c, oc, kernel, stride, padding, dilation, groups, ohwi):
+    rng = np.random.default_rng(c * oc)
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    x = rng.uniform(-1, 1, (n, h, w, c)).astype(np.float32)
+    wt = rng.uniform(-1, 1, (oc, c // groups, kh, kw)).astype(np.float32)
+    bias = rng.uniform(-1, 1, oc).astype(np.float32)
+    if dtype != "float32":
+        x, wt, bias = (rounded(t, dtype).astype(np.float32) for t in (x, wt, bias))
+    dx, dbias = to_device(x, dtype=dtype), to_device(bias, dtype=dtype)
+    dw = (to_device(np.ascontiguousarray(wt.transpose(0, 2, 3, 1)), dtype=dtype).permute(0, 3, 1, 2) if ohwi
+          else to_device(wt, dtype=dtype))
+    got = pykernels.ops.conv2d(dx, dw, dbias, stride, padding, dilation, groups, "relu",
+                               data_format="channels_last")
+    torch.cuda.synchronize()
+    want = pykernels.ops.conv2d(x, wt, bias, stride, padding, dilation, groups, "relu",
+                                data_format="channels_last", backend="reference")
+    if dtype == "float32":
+        f32 = pykernels.ops.conv2d(x, wt, bias, stride, padding, dilation, groups, "relu",
+                                   data_format="channels_last")
+        assert_close(to_host(got), want, f32, what="cuda conv2d f32")
+    else:
+        from pykernels import geometry
+        st, dl = geometry.pair(stride, "t", "stride"), geometry.pair(dilation, "t", "dilation")
+        top, bottom, left, right = geometry.padding(padding, "t", (h, w), (kh, kw), st, dl)
+        padded = torch.nn.functional.pad(dx.permute(0, 3, 1, 2), (left, right, top, bottom))
+        theirs = torch.relu(torch.nn.functional.conv2d(padded, dw, dbias, st, 0, dl, groups)).permute(0, 2, 3, 1)
+        flash_rule(got, want, theirs)
+
+
+@pytestmark_gpu
+@pytest.mark.parametrize("t, b, i, h, proj, lengths, batch_first", [
+    (7, 1, 16, 32, None, None, False), (20, 8, 64, 256, None, [20, 3, 7, 1, 20, 19, 2, 5], True),
+    (5, 3, 10, 50, None, None, False), (4, 2, 8, 2048, None, None, False), (6, 2, 12, 20, 8, [6, 4], False),
+])
+def test_lstm_layer(t, b, i, h, proj, lengths, batch_first):
+    """Persistent kernel (small H), step-wise path (H = 2048 and projections), lengths, both layouts."""
+    from pykernels.reference import lstm as ref_lstm
+    rng = np.random.default_rng(h)
+    r = proj or h
+    x = rng.uniform(-1, 1, (t, b, i)).astype(np.float32)
+    w_ih, w_hh = rng.uniform(-0.3, 0.3, (4 * h, i)).astype(np.float32), rng.uniform(-0.3, 0.3, (4 * h, r)).astype(
+        np.float32)
+    b_ih, b_hh = rng.uniform(-1, 1, 4 * h).astype(np.float32), rng.uniform(-1, 1, 4 * h).astype(np.float32)
+    w_hr = rng.uniform(-0.3, 0.3, (r, h)).astype(np.float32) if proj else None
+    h0, c0 = rng.uniform(-1, 1, (1, b, r)).astype(np.float32), rng.uniform(-1, 1, (1, b, h)).astype(np.float32)
+    entry = (w_ih, w_hh, b_ih, b_hh) + ((w_hr,) if proj else ())
+    dx = to_device(np.ascontiguousarray(x.swapaxes(0, 1)) if batch_first else x)
+    lens = None if lengths is None else to_device(np.array(lengths, np.int64))
+    y, (h_n, c_n) = pykernels.ops.lstm(dx, [tuple(to_device(a) for a in entry)], to_device(h0), to_device(c0),
+                                       batch_first=batch_first, lengths=lens)
+    torch.cuda.synchronize()
+    args = ([entry], h0, c0, False, False, lengths)
+    y64, (h64, c64) = ref_lstm.lstm(x, *args)
+    y32, (h32, c32) = ref_lstm.lstm(x, *args, dtype=np.float32)
+    got_y = to_host(y).swapaxes(0, 1) if batch_first else to_host(y)
+    assert_close(got_y, y64, y32, what="cuda lstm y")
+    assert_close(to_host(h_n), h64, h32, what="cuda lstm h_n")
+    assert_close(to_host(c_n), c64, c32, what="cuda lstm c_n")
+
+
+@pytestmark_gpu
+@pytest.mark.parametrize("fmt, block, m, k, n, density", [("csr", None, 300, 257, 130, 0.1),
+                                                          ("bsr", (4, 4), 256, 128, 77, 0.2),
+                                                          ("bsr", (8, 1), 64, 64, 300, 0.3),
+                                                          ("bsr", (3, 2), 33, 20, 5, 0.5)])
+def test_spmm_op(fmt, block, m, k, n, density):
+    from pykernels.cuda.weights import to_device as sparse_to_device
+    from pykernels.formats import BSRMatrix, CSRMatrix
+    from pykernels.reference import spmm as ref_spmm
+    rng = np.random.default_rng(m)
+    dense = (rng.uniform(-1, 1, (m, k)) * (rng.random((m, k)) < density)).astype(np.float32)
+    w = CSRMatrix.from_dense(dense) if fmt == "csr" else BSRMatrix.from_dense(dense, block)
+    x, bias = rng.uniform(-1, 1, (k, n)).astype(np.float32), rng.uniform(-1, 1, m).astype(np.float32)
+    dx = to_device(x)
+    got = pykernels.ops.spmm(sparse_to_device(w, dx), dx, to_device(bias), "relu")
+    torch.cuda.synchronize()
+    assert_close(to_host(got), ref_spmm.spmm(w, x, bias, "relu"), ref_spmm.spmm(w, x, bias, "relu", dtype=np.float32))
+
+
+@pytestmark_gpu
+def test_int8_ops_on_device():
+    from pykernels.cuda.weights import DeviceInt8Weights
+    from pykernels.formats.int8_weights import Int8Weights
+    rng = np.random.default_rng(8)
+    a, b = rng.integers(-128, 128, (77, 300), dtype=np.int8), rng.integers(-128, 128, (300, 45), dtype=np.int8)
+    got = pykernels.ops.matmul_int8(to_device(a), to_device(b))
+    torch.cuda.synchronize()
+    np.testing.assert_array_equal(to_host(got), a.astype(np.int64) @ b.astype(np.int64))
+    weights = Int8Weights.from_float(rng.uniform(-1, 1, (45, 300)).astype(np.float32))
+    dx = to_device(a)
+    y = pykernels.ops.linear_int8(dx, DeviceInt8Weights.from_weights(weights, dx), x_scale=0.02)
+    torch.cuda.synchronize()
+    acc = a.astype(np.int64) @ weights.data.T.astype(np.int64)
+    np.testing.assert_allclose(to_host(y), acc * (np.float64(np.float32(0.02)) * weights.scale), rtol=4e-7, atol=1e-6)

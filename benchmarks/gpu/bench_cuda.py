@@ -1,4 +1,4 @@
-"""CUDA kernels against PyTorch's (cuBLAS / cuBLASLt / cuSPARSE) on the same inputs, in one process.
+"""CUDA kernels against PyTorch's (cuBLAS / cuBLASLt / cuSPARSE / SDPA / cuDNN) on the same inputs, in one process.
 
 Each case times ours and the baseline alternately with CUDA events (warm-up first), and
 reports the median of the per-repetition ratios baseline_time / our_time (> 1: we are
@@ -89,6 +89,79 @@ def spmm_cases(quick: bool):
                compare(lambda: spmm_csr(indptr, indices, csr.values(), b, out), lambda: torch.sparse.mm(csr, b), flops))
 
 
+def attention_cases(quick: bool):
+    """Flash SDPA against PyTorch's SDPA (FlashAttention-2 backend for f16 / bf16): the bar is 0.7x."""
+    shapes = [(4, 16, 4096, 64)] if quick else [(4, 16, 4096, 64), (4, 16, 4096, 128), (16, 16, 1024, 64),
+                                               (1, 32, 8192, 128)]
+    for b, h, n, d in shapes:
+        for dtype in (("float16",) if quick else ("float16", "bfloat16")):
+            t = getattr(torch, dtype)
+            q, k, v = (torch.randn(b, h, n, d, device="cuda", dtype=t) for _ in range(3))
+            for causal in (False, True):
+                flops = 4.0 * b * h * n * n * d / (2 if causal else 1)
+                yield (f"sdpa {dtype}{' causal' if causal else ''}", (b, h, n, d), "torch SDPA",
+                       compare(lambda: pykernels.ops.sdpa(q, k, v, is_causal=causal),
+                               lambda: torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal),
+                               flops))
+
+
+def conv_cases(quick: bool):
+    """Implicit-GEMM NHWC conv against cuDNN (channels_last) on ResNet-50 layers."""
+    layers = [(32, 56, 64, 64, 3, 1)] if quick else [(32, 56, 64, 64, 3, 1), (32, 28, 128, 128, 3, 1),
+                                                    (32, 14, 256, 256, 3, 1), (32, 56, 256, 64, 1, 1),
+                                                    (32, 28, 256, 512, 1, 2)]
+    for n, hw, c, o, ksize, stride in layers:
+        pad = ksize // 2
+        flops = 2.0 * n * (hw // stride) ** 2 * o * c * ksize * ksize
+        for dtype in ("float16", "float32"):
+            t = getattr(torch, dtype)
+            x = torch.randn(n, hw, hw, c, device="cuda", dtype=t)
+            w = torch.randn(o, ksize, ksize, c, device="cuda", dtype=t).permute(0, 3, 1, 2)  # OHWI storage
+            x_cl = x.permute(0, 3, 1, 2)  # NCHW view of NHWC storage: cuDNN's channels_last
+            torch.backends.cudnn.allow_tf32 = False
+            yield (f"conv2d {dtype} {ksize}x{ksize}/{stride}", (n, hw, c, o), "cuDNN channels_last",
+                   compare(lambda: pykernels.ops.conv2d(x, w, None, stride, pad, data_format="channels_last"),
+                           lambda: torch.nn.functional.conv2d(x_cl, w, None, stride, pad), flops))
+
+
+def lstm_cases(quick: bool):
+    """The LSTM layer (projection GEMM + persistent recurrence) against cuDNN nn.LSTM, float32, batch 1-8."""
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    configs = [(100, 1, 256), (100, 8, 256)] if quick else [(100, 1, 256), (100, 4, 256), (100, 8, 256),
+                                                           (100, 1, 512), (100, 8, 512), (100, 8, 1024)]
+    for steps, batch, hidden in configs:
+        net = torch.nn.LSTM(hidden, hidden).cuda()
+        x = torch.randn(steps, batch, hidden, device="cuda")
+        w_ih, w_hh, b_ih, b_hh = (p.detach() for p in net.parameters())
+        weights = [(w_ih, w_hh, b_ih + b_hh, None)]
+        flops = 2.0 * steps * batch * 8 * hidden * hidden
+
+        def baseline():
+            with torch.no_grad():
+                net(x)
+        yield (f"lstm f32 T={steps} B={batch}", (steps, batch, hidden), "cuDNN nn.LSTM",
+               compare(lambda: pykernels.ops.lstm(x, weights), baseline, flops, reps=7, inner=3))
+
+
+def bsr_cases(quick: bool):
+    """BSR 4x4 SpMM at 90% block sparsity against cuBLAS dense fp32."""
+    from pykernels.cuda.weights import to_device
+    from pykernels.formats import BSRMatrix
+    import numpy as np
+    m = k = 4096
+    for n in ([512] if quick else [512, 4096]):
+        rng = np.random.default_rng(0)
+        keep = rng.random((m // 4, k // 4)) < 0.1
+        dense_host = (rng.standard_normal((m, k)) * np.kron(keep, np.ones((4, 4)))).astype(np.float32)
+        b = torch.randn(k, n, device="cuda")
+        w = to_device(BSRMatrix.from_dense(dense_host, (4, 4)), b)
+        dense = torch.from_numpy(dense_host).cuda()
+        flops = 2.0 * keep.sum() * 16 * n
+        yield ("spmm bsr4x4 f32 90% vs dense", (m, n, k), "cuBLAS fp32 dense",
+               compare(lambda: pykernels.ops.spmm(w, b), lambda: torch.mm(dense, b), flops))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--json", default="bench_cuda.json")
@@ -100,9 +173,11 @@ def main() -> None:
               "backends": [(b.name, b.available, b.reason) for b in pykernels.backends()]}
     rows = []
     print(f"# {props.name}, torch {torch.__version__}")
-    print(f"{'case':28} {'shape (m,n,k)':22} {'baseline':24} {'ours ms':>9} {'base ms':>9} {'ours TF':>8} "
+    print(f"{'case':28} {'shape':22} {'baseline':24} {'ours ms':>9} {'base ms':>9} {'ours TF':>8} "
           f"{'base TF':>8} {'ratio':>6}")
-    for name, shape, baseline, r in itertools.chain(gemm_cases(args.quick), spmm_cases(args.quick)):
+    cases = itertools.chain(gemm_cases(args.quick), attention_cases(args.quick), conv_cases(args.quick),
+                            lstm_cases(args.quick), spmm_cases(args.quick), bsr_cases(args.quick))
+    for name, shape, baseline, r in cases:
         rows.append({"case": name, "shape": shape, "baseline": baseline, **r})
         print(f"{name:28} {str(shape):22} {baseline:24} {r['ours_ms']:9.3f} {r['baseline_ms']:9.3f} "
               f"{r['ours_tflops']:8.1f} {r['baseline_tflops']:8.1f} {r['speedup']:6.2f}", flush=True)

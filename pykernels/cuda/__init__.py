@@ -13,6 +13,11 @@ DEVICE = "cuda"
 
 IMPLEMENTATIONS = {
     "gemm": "pykernels.cuda.gemm:gemm",
+    "gemm_int8": "pykernels.cuda.gemm:gemm_int8",
+    "spmm": "pykernels.cuda.sparse:spmm",
+    "sdpa": "pykernels.cuda.attention:sdpa",
+    "conv2d": "pykernels.cuda.conv:conv2d",
+    "lstm_layer": "pykernels.cuda.lstm:lstm_layer",
 }
 
 

@@ -23,10 +23,11 @@ import numpy as np
 
 # Element types and their codes in csrc/cuda/common/device_matrix.h (DType).
 CODES = {"float32": 0, "float16": 1, "bfloat16": 2, "int8": 3, "int32": 4, "int64": 5}
-ITEMSIZE = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "int32": 4, "int64": 8}
-_TYPESTR = {"<f4": "float32", "<f2": "float16", "|i1": "int8", "<i1": "int8", "<i4": "int32", "<i8": "int64"}
+ITEMSIZE = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "int32": 4, "int64": 8, "bool": 1}
+_TYPESTR = {"<f4": "float32", "<f2": "float16", "|i1": "int8", "<i1": "int8", "<i4": "int32", "<i8": "int64",
+            "|b1": "bool"}
 _DLPACK_TYPES = {(2, 32): "float32", (2, 16): "float16", (4, 16): "bfloat16", (0, 8): "int8", (0, 32): "int32",
-                 (0, 64): "int64"}
+                 (0, 64): "int64", (6, 8): "bool"}
 _DL_CUDA, _DL_CUDA_MANAGED = 2, 13
 LEGACY_DEFAULT_STREAM = 1  # CAI / DLPack handle of the legacy default stream
 
@@ -253,3 +254,20 @@ def empty_like(template, shape: tuple[int, ...], dtype: str):
         from numba import cuda
         return cuda.device_array(shape, dtype=np.dtype(dtype))
     raise TypeError(f"cannot allocate a result like a {type(template).__name__}: pass out= (a device array)")
+
+
+def from_host(template, x: np.ndarray):
+    """A device copy of host array ``x``, made by the library of ``template`` on its device:
+    for parameters the caller asked to move (sparse structures, weights), never operands."""
+    library = type(template).__module__.split(".")[0]
+    x = np.ascontiguousarray(x)
+    if library == "torch":
+        return sys.modules["torch"].from_numpy(x).to(template.device)
+    if library == "cupy":
+        cupy = sys.modules["cupy"]
+        with template.device:
+            return cupy.asarray(x)
+    if library == "numba" or is_simulated(template):
+        from numba import cuda
+        return cuda.to_device(x)
+    raise TypeError(f"cannot copy to the device of a {type(template).__name__}")

@@ -8,7 +8,8 @@ a unit column stride; bias is contiguous, of out's dtype. float32 is exact FP32 
 
 ``gemm_int8(a, b, out, row_scale=None, col_scale=None, bias=None, activation="none",
 accumulate=False)``: a (M, K) and b (K, N) int8; out int32 gets the exact product (plus
-out when accumulating), out float32 gets act(acc * row_scale[i] * col_scale[j] + bias[j]).
+out when accumulating), out float32 gets act(acc * row_scale[i] * col_scale[j] + bias[j])
+(the registry's "gemm_int8" contract on device arrays, pykernels.ops.device).
 """
 from __future__ import annotations
 

@@ -12,6 +12,11 @@ DEVICE = "cuda"
 
 IMPLEMENTATIONS = {
     "gemm": "pykernels.numba_cuda.gemm:gemm",
+    "gemm_int8": "pykernels.numba_cuda.int8:gemm_int8",
+    "spmm": "pykernels.numba_cuda.sparse:spmm",
+    "sdpa": "pykernels.numba_cuda.attention:sdpa",
+    "conv2d": "pykernels.numba_cuda.conv:conv2d",
+    "lstm_layer": "pykernels.numba_cuda.lstm:lstm_layer",
 }
 
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from pykernels import validation
 from pykernels.registry import resolve
+from pykernels.cuda.arrays import is_device_array
 
 
 def _unit_last(x: np.ndarray) -> np.ndarray:
@@ -54,8 +55,11 @@ def sdpa(q: np.ndarray, k: np.ndarray, v: np.ndarray, attn_mask: np.ndarray | No
     (True = attend) or additive float, broadcastable to (B, Hq, Nq, Nk): (B, 1, 1, Nk) is
     a key padding mask. ``is_causal`` keeps keys j <= i (top-left aligned when Nq != Nk,
     as PyTorch). ``scale`` defaults to 1 / sqrt(D). A row that attends no key gives zeros
-    (PyTorch gives NaN).
+    (PyTorch gives NaN). Device arrays run on the GPU backends (pykernels.ops.device.sdpa).
     """
+    if is_device_array(q):
+        from pykernels.ops import device
+        return device.sdpa(q, k, v, attn_mask, is_causal, scale, out=out, backend=backend)
     q = _unit_last(validation.float32_array(q, "sdpa", "q", ndim=4))
     k = _unit_last(validation.float32_array(k, "sdpa", "k", ndim=4))
     v = _unit_last(validation.float32_array(v, "sdpa", "v", ndim=4))

@@ -20,6 +20,7 @@ import numpy as np
 
 from pykernels import geometry, validation
 from pykernels.registry import resolve
+from pykernels.cuda.arrays import is_device_array
 
 DATA_FORMATS = ("channels_first", "channels_last")
 
@@ -87,7 +88,12 @@ def conv2d(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None = None, stride=
     pixel at the bottom / right), an int, (h, w) or (top, bottom, left, right).
     ``groups`` splits channels; groups = in_channels is a depthwise convolution
     (out_channels = multiplier x in_channels). ``activation``: relu, sigmoid, tanh, gelu.
+    Device arrays (NHWC, channels_last) run on the GPU backends (pykernels.ops.device.conv2d).
     """
+    if is_device_array(x):
+        from pykernels.ops import device
+        return device.conv2d(x, w, bias, stride, padding, dilation, groups, activation, data_format=data_format,
+                             out=out, backend=backend)
     op = "conv2d"
     data_format = data_format_name(data_format, op)
     xh = _nhwc_input(x, op, data_format)

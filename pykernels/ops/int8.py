@@ -27,6 +27,7 @@ from pykernels import validation
 from pykernels.formats.int8_weights import INT32_MAX, Int8Weights
 from pykernels.formats.qtensor import QTensor, dynamic_qparams
 from pykernels.registry import resolve
+from pykernels.cuda.arrays import is_device_array
 
 QUANTIZED_OUTPUT_ACTIVATIONS = ("none", "relu")
 _F32 = np.dtype(np.float32)
@@ -140,7 +141,11 @@ def matmul_int8(a: np.ndarray, b, *, a_zero_point: int = 0, out: np.ndarray | No
 
     An Int8Weights ``b`` also subtracts its zero points (its scales are ignored here).
     OverflowError when some ``a`` of its dtype could overflow int32 with these weights.
+    int8 device arrays a and b run on the GPU backends (pykernels.ops.device.matmul_int8).
     """
+    if is_device_array(a):
+        from pykernels.ops import device
+        return device.matmul_int8(a, b, a_zero_point=a_zero_point, out=out, backend=backend)
     a = validation.integer_array(a, "matmul_int8", "a", (np.uint8, np.int8), ndim=2)
     weights = b if isinstance(b, Int8Weights) else pack_int8(b)
     if a.shape[1] != weights.in_features:
@@ -193,8 +198,13 @@ def linear_int8(x: np.ndarray, weights: Int8Weights, bias: np.ndarray | None = N
     kernel never saturates. x uint8 / int8 are codes already (x_scale, x_zero_point
     required). The result is float32 (dequantized, fused) or, with ``out_dtype`` uint8 /
     int8, requantized with ``out_scale`` / ``out_zero_point`` (activation none or relu).
+    int8 device codes x with pykernels.cuda.weights.DeviceInt8Weights run on the GPU backends
+    (pykernels.ops.device.linear_int8: float32 out, per-tensor x_scale).
     """
     op = "linear_int8"
+    if is_device_array(x):
+        from pykernels.ops import device
+        return device.linear_int8(x, weights, bias, activation, x_scale=x_scale, out=out, backend=backend)
     if not isinstance(weights, Int8Weights):
         raise TypeError(f"{op}: weights must be Int8Weights, got {type(weights).__name__}")
     if not isinstance(x, np.ndarray):

@@ -22,6 +22,7 @@ import numpy as np
 
 from pykernels import validation
 from pykernels.registry import resolve
+from pykernels.cuda.arrays import is_device_array
 
 _KERAS_TO_TORCH = (0, 1, 2, 3)  # Keras (i, f, c, o) is PyTorch's (i, f, g, o)
 _ONNX_TO_TORCH = (0, 2, 3, 1)   # ONNX (i, o, f, c): take i, f, c, o
@@ -149,7 +150,11 @@ def lstm(x: np.ndarray, weights, h0=None, c0=None, bidirectional: bool = False, 
     / (layers * D, B, H), zeros when None. ``lengths`` (B,) like packed sequences: row b
     runs its first ``lengths[b]`` steps, output past them is zero and h_n / c_n are the
     states at its last step. The output is (T, B, D * R) ((B, T, D * R) with batch_first).
+    float32 device arrays run on the GPU backends (pykernels.ops.device.lstm).
     """
+    if is_device_array(x):
+        from pykernels.ops import device
+        return device.lstm(x, weights, h0, c0, bidirectional, batch_first, lengths, backend=backend)
     op = "lstm"
     x = validation.float32_array(x, op, "x", ndim=3)
     directions = 2 if bidirectional else 1

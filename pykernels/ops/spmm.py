@@ -15,12 +15,19 @@ from __future__ import annotations
 import numpy as np
 
 from pykernels import validation
+from pykernels.cuda.arrays import is_device_array
 from pykernels.registry import resolve
 
 
 def spmm(w, x: np.ndarray, bias: np.ndarray | None = None, activation: str | None = None, *,
          out: np.ndarray | None = None, backend: str = "auto") -> np.ndarray:
-    """``act(W @ x + bias[:, None])`` for a sparse ``w`` (M, K) and dense float32 ``x`` (K, N) or (K,)."""
+    """``act(W @ x + bias[:, None])`` for a sparse ``w`` (M, K) and dense float32 ``x`` (K, N) or (K,).
+
+    A device ``x`` (CuPy, PyTorch CUDA, Numba) takes a device ``w``
+    (pykernels.cuda.weights.to_device) and runs on the GPU backends (pykernels.ops.device)."""
+    if is_device_array(x):
+        from pykernels.ops import device
+        return device.spmm(w, x, bias, activation, out=out, backend=backend)
     w = validation.sparse_matrix(w, "spmm")
     x = validation.float32_array(x, "spmm", "x", min_ndim=1)
     if x.ndim > 2:

@@ -12,9 +12,10 @@
 //   K-major tile (A always; B when its k stride is 1, e.g. b = w.T; int8 B always):
 //     GROUPS blocks of FK columns; inside a block, row r at r * 48 bytes.
 //   N-major tile (B when its n stride is 1): row k at k * (BN * size + 16) bytes.
-// Loads: 16-byte cp.async when the operand's contiguous stride matches the tile's and
-// the chunk lies inside the matrix; else element by element with zero fill (edges,
-// odd strides, transposed or negative-stride views), so any strides are correct.
+// Loads: operands are sources (operands.cuh: plain strided matrices, or the implicit
+// im2col matrix and weights of a convolution); 16-byte cp.async when the chunk is
+// contiguous, aligned and inside, else element by element with zero fill (edges, odd
+// strides, transposed or negative-stride views, padding taps), so any strides are correct.
 // Epilogue: each warp spills one fragment at a time to shared memory (fragment element
 // order is opaque) and its 32 lanes finish 8 elements each.
 #pragma once
@@ -26,6 +27,7 @@
 #include "cuda/common/async_copy.cuh"
 #include "cuda/common/epilogue.cuh"
 #include "cuda/gemm/gemm.h"
+#include "cuda/gemm/operands.cuh"
 
 namespace pk::cuda::wmma_gemm {
 
@@ -59,50 +61,39 @@ struct Config {
   static_assert(FK * sizeof(In) <= KMAJOR_PITCH && BK % FK == 0 && FK % E == 0, "tile shape");
 };
 
-// Stage a 128 x BK tile stored K-major in shared memory. g points at (row 0, k 0) of the
-// tile's rows; element (r, k) is g[r * rs + k * cs]; rows >= rows_left and k >= K are zero.
-template <class C>
-__device__ __forceinline__ void load_kmajor(typename C::In* tile, const typename C::In* g, int64_t rs, int64_t cs,
-                                            int64_t rows_left, int64_t k0, int64_t K, bool vec) {
-  using In = typename C::In;
+// Stage a 128 x BK tile stored K-major in shared memory: rows row0.. and k k0.. of src
+// (operands.cuh), zero outside the matrix.
+template <class C, class Src>
+__device__ __forceinline__ void load_kmajor(typename C::In* tile, const Src& src, int64_t row0, int64_t k0) {
   constexpr int CHUNKS_PER_ROW = C::BK / C::E;
-  const In zero = from_float<In>(0.f);
   for (int c = threadIdx.x; c < BM * CHUNKS_PER_ROW; c += THREADS) {
     const int r = c / CHUNKS_PER_ROW, kc = (c % CHUNKS_PER_ROW) * C::E;
-    In* dst = tile + (kc / C::FK) * (BM * C::LDK) + r * C::LDK + kc % C::FK;
-    const int64_t k = k0 + kc;
-    if (vec && r < rows_left && k + C::E <= K) {
-      cp_async_16(dst, g + r * rs + k);
-    } else {
-      for (int e = 0; e < C::E; ++e)
-        dst[e] = (r < rows_left && k + e < K) ? g[r * rs + (k + e) * cs] : zero;
-    }
+    src.template stage<C::E>(tile + (kc / C::FK) * (BM * C::LDK) + r * C::LDK + kc % C::FK, row0 + r, k0 + kc);
   }
 }
 
-// Stage a BK x 128 tile of B stored N-major. g points at (k 0, column 0) of the tile;
-// element (k, n) is g[k * rs + n * cs]; columns >= cols_left and k >= K are zero.
+// Stage a BK x 128 tile of B stored N-major: b's element (k, n) is (row n, k) of `b`;
+// b.vec here means unit n stride (16-byte chunks run along n).
 template <class C>
-__device__ __forceinline__ void load_nmajor(typename C::In* tile, const typename C::In* g, int64_t rs, int64_t cs,
-                                            int64_t cols_left, int64_t k0, int64_t K, bool vec) {
-  using In = typename C::In;
+__device__ __forceinline__ void load_nmajor(typename C::In* tile, const StridedOperand<typename C::In>& b,
+                                            int64_t n0, int64_t k0) {
   constexpr int CHUNKS_PER_ROW = BN / C::E;
-  const In zero = from_float<In>(0.f);
   for (int c = threadIdx.x; c < C::BK * CHUNKS_PER_ROW; c += THREADS) {
     const int r = c / CHUNKS_PER_ROW, nc = (c % CHUNKS_PER_ROW) * C::E;
-    In* dst = tile + r * C::LDN + nc;
-    const int64_t k = k0 + r;
-    if (vec && k < K && nc + C::E <= cols_left) {
-      cp_async_16(dst, g + k * rs + nc);
+    typename C::In* dst = tile + r * C::LDN + nc;
+    const int64_t k = k0 + r, n = n0 + nc;
+    if (b.vec && k < b.k && n + C::E <= b.rows) {
+      cp_async_16(dst, b.ptr + k * b.cs + n);
     } else {
-      for (int e = 0; e < C::E; ++e)
-        dst[e] = (k < K && nc + e < cols_left) ? g[k * rs + (nc + e) * cs] : zero;
+      for (int e = 0; e < C::E; ++e) dst[e] = b.at(n + e, k);
     }
   }
 }
 
-template <class C, bool B_KMAJOR>
-__global__ void __launch_bounds__(THREADS) gemm_kernel(GemmArgs p, bool vec_a, bool vec_b) {
+// Grid z: the groups of a grouped convolution, group z being columns [z n, z n + n) of c
+// (and of a column bias); plain GEMMs have one.
+template <class C, bool B_KMAJOR, class ASrc, class BSrc>
+__global__ void __launch_bounds__(THREADS) gemm_kernel(GemmArgs p, ASrc a_all, BSrc b_all) {
   using In = typename C::In;
   using Acc = typename C::Acc;
   using Out = typename C::Out;
@@ -115,18 +106,19 @@ __global__ void __launch_bounds__(THREADS) gemm_kernel(GemmArgs p, bool vec_a, b
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int wm = warp / WARPS_N, wn = warp % WARPS_N;
   const int64_t m0 = static_cast<int64_t>(blockIdx.x) * BM, n0 = static_cast<int64_t>(blockIdx.y) * BN;
-  const In* a = static_cast<const In*>(p.a) + m0 * p.a_rs;
-  const In* b = static_cast<const In*>(p.b) + n0 * p.b_cs;
+  const ASrc a = a_all.group(blockIdx.z);
+  const BSrc b = b_all.group(blockIdx.z);
+  const int64_t group_col = static_cast<int64_t>(blockIdx.z) * p.n;
   const int64_t ktiles = ceil_div(p.k, C::BK);
 
   auto load_stage = [&](int stage, int64_t kt) {
     In* as = smem + stage * (A_TILE + B_TILE);
     const int64_t k0 = kt * C::BK;
-    load_kmajor<C>(as, a, p.a_rs, p.a_cs, p.m - m0, k0, p.k, vec_a);
+    load_kmajor<C>(as, a, m0, k0);
     if constexpr (B_KMAJOR)
-      load_kmajor<C>(as + A_TILE, b, p.b_cs, p.b_rs, p.n - n0, k0, p.k, vec_b);
+      load_kmajor<C>(as + A_TILE, b, n0, k0);
     else
-      load_nmajor<C>(as + A_TILE, b, p.b_rs, p.b_cs, p.n - n0, k0, p.k, vec_b);
+      load_nmajor<C>(as + A_TILE, b, n0, k0);
   };
 
   wmma::fragment<wmma::accumulator, FRAG, FRAG, C::FK, Acc> acc[FM][FN];
@@ -180,8 +172,9 @@ __global__ void __launch_bounds__(THREADS) gemm_kernel(GemmArgs p, bool vec_a, b
   __syncthreads();  // the pipeline's shared memory becomes the epilogue's scratch
 
   Acc* scratch = reinterpret_cast<Acc*>(smem_raw) + warp * FRAG * FRAG;
-  Out* c = static_cast<Out*>(p.c);
-  const Epilogue<typename C::Bias> epilogue{static_cast<const typename C::Bias*>(p.bias), p.bias_mode,
+  Out* c = static_cast<Out*>(p.c) + group_col;
+  const typename C::Bias* bias = static_cast<const typename C::Bias*>(p.bias);
+  const Epilogue<typename C::Bias> epilogue{p.bias_mode == kBiasCol ? bias + group_col : bias, p.bias_mode,
                                             p.row_scale, p.col_scale, p.activation, p.accumulate};
   const int r = lane / 2, c0 = (lane % 2) * 8;  // each lane finishes 8 elements of a fragment row
 #pragma unroll
@@ -211,25 +204,45 @@ __global__ void __launch_bounds__(THREADS) gemm_kernel(GemmArgs p, bool vec_a, b
 
 inline bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
 
-// Launches the kernel for config C, choosing B's shared-memory layout from its strides.
-template <class C>
-void launch(const GemmArgs& p, bool force_b_kmajor, cudaStream_t stream) {
-  if (p.m == 0 || p.n == 0) return;
-  constexpr int64_t size = sizeof(typename C::In);
-  const bool b_kmajor = force_b_kmajor || (p.b_rs == 1 && p.n > 1) || (p.b_cs != 1 && std::abs(p.b_rs) < std::abs(p.b_cs));
-  const bool vec_a = p.a_cs == 1 && (p.a_rs * size) % 16 == 0 && aligned16(p.a);
-  const bool vec_b = b_kmajor ? (p.b_rs == 1 && (p.b_cs * size) % 16 == 0 && aligned16(p.b))
-                              : (p.b_cs == 1 && (p.b_rs * size) % 16 == 0 && aligned16(p.b));
+// Launches config C on operand sources a (rows m) and b (rows n, K-major when B_KMAJOR,
+// else a StridedOperand read N-major), `groups` column groups of n each.
+template <class C, bool B_KMAJOR, class ASrc, class BSrc>
+void launch_sources(const GemmArgs& p, const ASrc& a, const BSrc& b, int groups, cudaStream_t stream) {
+  if (p.m == 0 || p.n == 0 || groups == 0) return;
   const int64_t grid_n = ceil_div(p.n, BN);
-  if (grid_n > 65535) throw std::invalid_argument("cuda gemm: n is too large (more than 65535 column tiles)");
-  const dim3 grid(static_cast<unsigned>(ceil_div(p.m, BM)), static_cast<unsigned>(grid_n));
-  const size_t tile = C::KMAJOR_TILE + (b_kmajor ? C::KMAJOR_TILE : C::NMAJOR_TILE);
-  const size_t smem = C::STAGES * tile * size;
-  auto kernel = b_kmajor ? gemm_kernel<C, true> : gemm_kernel<C, false>;
+  if (grid_n > 65535 || groups > 65535)
+    throw std::invalid_argument("cuda gemm: n is too large (more than 65535 column tiles or groups)");
+  const dim3 grid(static_cast<unsigned>(ceil_div(p.m, BM)), static_cast<unsigned>(grid_n),
+                  static_cast<unsigned>(groups));
+  const size_t tile = C::KMAJOR_TILE + (B_KMAJOR ? C::KMAJOR_TILE : C::NMAJOR_TILE);
+  const size_t smem = C::STAGES * tile * sizeof(typename C::In);
+  auto kernel = gemm_kernel<C, B_KMAJOR, ASrc, BSrc>;
   check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
         "cuda gemm: shared memory limit");
-  kernel<<<grid, THREADS, smem, stream>>>(p, vec_a, vec_b);
+  kernel<<<grid, THREADS, smem, stream>>>(p, a, b);
   check_launch("cuda gemm (wmma)");
+}
+
+// Launches the kernel for config C on plain matrices, choosing B's shared-memory layout
+// from its strides.
+template <class C>
+void launch(const GemmArgs& p, bool force_b_kmajor, cudaStream_t stream) {
+  using In = typename C::In;
+  constexpr int64_t size = sizeof(In);
+  const bool b_kmajor = force_b_kmajor || (p.b_rs == 1 && p.n > 1) || (p.b_cs != 1 && std::abs(p.b_rs) < std::abs(p.b_cs));
+  const In* a_ptr = static_cast<const In*>(p.a);
+  const In* b_ptr = static_cast<const In*>(p.b);
+  const StridedOperand<In> a{a_ptr, p.a_rs, p.a_cs, p.m, p.k,
+                             p.a_cs == 1 && (p.a_rs * size) % 16 == 0 && aligned16(p.a)};
+  if (b_kmajor) {
+    const StridedOperand<In> b{b_ptr, p.b_cs, p.b_rs, p.n, p.k,
+                               p.b_rs == 1 && (p.b_cs * size) % 16 == 0 && aligned16(p.b)};
+    launch_sources<C, true>(p, a, b, 1, stream);
+  } else {
+    const StridedOperand<In> b{b_ptr, p.b_cs, p.b_rs, p.n, p.k,
+                               p.b_cs == 1 && (p.b_rs * size) % 16 == 0 && aligned16(p.b)};
+    launch_sources<C, false>(p, a, b, 1, stream);
+  }
 }
 
 }  // namespace pk::cuda::wmma_gemm

@@ -39,11 +39,12 @@ __global__ void __launch_bounds__(WARPS * 32) spmm_csr_kernel(SpmmCsrArgs p) {
       }
     }
   }
+  const float row_bias = p.bias_mode == kBiasRow ? p.bias[row] : 0.f;
 #pragma unroll
   for (int q = 0; q < PER_LANE; ++q) {
     const int64_t j = j0 + 32 * q;
     if (j < p.n) {
-      const float v = p.bias ? acc[q] + p.bias[j] : acc[q];
+      const float v = acc[q] + (p.bias_mode == kBiasCol ? p.bias[j] : row_bias);
       p.out[row * p.out_rs + j] = activate(v, p.activation);
     }
   }
