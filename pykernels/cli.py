@@ -3,6 +3,7 @@
     pykernels info                      CPU, ISA, threads, backends, FMA peak, memory bandwidth
     pykernels bench [suite ...|all] [--quick] [--threads 1,N] [--backend cpu,numba]
                     [--json F] [--csv F] [--plot DIR] [--compare OLD.json [--threshold 0.1]]
+                    [--cases TEXT] [--ratios [--clock cpu|wall] [--reps N]]
     pykernels profile MODEL_FILE [--batch N | --inputs X.npy] [--repeat R] [--threads N]
                     [--json F] [--trace F]
 """
@@ -30,6 +31,10 @@ def _backend_names(text: str) -> list[str]:
         raise argparse.ArgumentTypeError(f"expected backends from {sorted(BACKEND_PACKAGES)} separated by commas, "
                                          f"got {text!r}")
     return names
+
+
+def _words(text: str) -> list[str]:
+    return [word.strip() for word in text.split(",") if word.strip()]
 
 
 def _fraction(text: str) -> float:
@@ -74,6 +79,9 @@ def _bench(args: argparse.Namespace) -> int:
         modules = [suites.load(name) for name in names]
     except ValueError as e:
         args.parser.error(str(e))
+    if args.ratios and (args.json or args.csv or args.plot or args.compare):
+        args.parser.error("--ratios prints interleaved ratios only; --json, --csv, --plot and --compare "
+                          "record a timing run (leave out --ratios)")
     if args.json:
         try:
             from pykernels.bench import export
@@ -94,10 +102,12 @@ def _bench(args: argparse.Namespace) -> int:
         except ValueError as e:
             args.parser.error(str(e))
     threads = args.threads or machine.thread_counts()
-    settings = timing.QUICK if args.quick else timing.FULL
-    plan = [(suite, suite.cases(args.quick)) for suite in modules]
+    plan = [(suite, [case for case in suite.cases(args.quick) if _matches(case, args.cases)]) for suite in modules]
     info = machine.describe(threads)
     report.machine(info)
+    if args.ratios:
+        return _ratios(args, plan, threads)
+    settings = timing.QUICK if args.quick else timing.FULL
     with report.progress(sum(len(cases) for _, cases in plan) * len(threads)) as start:
         runs = [runner.run_suite(suite, cases, threads, settings, start, args.backend) for suite, cases in plan]
     for run in runs:
@@ -117,6 +127,22 @@ def _bench(args: argparse.Namespace) -> int:
     if args.compare:
         status = max(status, _compare(args, runs))
     return status
+
+
+def _matches(case, wanted: list[str] | None) -> bool:
+    return not wanted or any(text in case.id for text in wanted)
+
+
+def _ratios(args: argparse.Namespace, plan, threads: list[int]) -> int:
+    from pykernels.bench import ratios, report
+
+    repeats = args.reps or (5 if args.quick else 11)
+    with report.progress(sum(len(cases) for _, cases in plan) * len(threads)) as start:
+        done = [(suite, *ratios.run_suite(suite, cases, threads, args.clock, repeats, start, args.backend))
+                for suite, cases in plan]
+    for suite, run, results in done:
+        ratios.show(suite, run, results)
+    return 1 if any(run.failed for _, run, _ in done) else 0
 
 
 def _profile(args: argparse.Namespace) -> int:
@@ -185,6 +211,17 @@ def _parser() -> argparse.ArgumentParser:
                        "exit status 1 when one regressed")
     bench.add_argument("--threshold", type=_fraction, default=0.10, metavar="FRACTION",
                        help="slower by more than this fraction is a regression (default 0.1)")
+    bench.add_argument("--cases", type=_words, metavar="TEXT[,TEXT...]",
+                       help="only the cases whose id (group-shape) contains one of these")
+    bench.add_argument("--ratios", action="store_true",
+                       help="instead of timing each contender in turn, alternate them per repetition on the same "
+                            "inputs and print the median per-repetition ratios, group geometric means and the "
+                            "suites' acceptance targets")
+    bench.add_argument("--clock", choices=("cpu", "wall"),
+                       help="with --ratios on one thread: the thread's CPU time (default) or wall time; "
+                            "more threads always use wall time")
+    bench.add_argument("--reps", type=_positive, metavar="N",
+                       help="with --ratios: repetitions per case (default 11, 5 with --quick)")
     bench.set_defaults(handler=_bench, parser=bench)
 
     prof = commands.add_parser("profile", help="per-layer profile of a saved model (pykernels.io.save_model)")

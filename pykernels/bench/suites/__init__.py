@@ -4,10 +4,16 @@ A suite is a module with ``NAME``, ``SHAPE`` (how its case labels read, e.g. "Mx
 
 - ``cases(quick: bool) -> list[Case]``: its benchmark points, read from a shapes file
   in ``benchmarks/shapes/`` (``quick`` picks the subset marked quick);
-- ``contenders() -> list[tuple[str, bool]]``: (name, is_baseline) of what it times,
-  our implementations first, known before any input is made;
+- ``contenders(case=None) -> list[tuple[str, bool]]``: (name, is_baseline) of what it
+  times, our implementations first, known before any input is made (of ``case`` when
+  given, else of any case);
 - ``prepare(case) -> Prepared``: makes the inputs, the reference result, and the
   callables to time.
+
+Optional: ``TARGETS`` (the family's acceptance lines, ``pykernels.bench.ratios.Target``,
+checked by ``pykernels bench --ratios``), ``ratio_notes(results) -> list[str]`` (figures
+derived from the ratios, or that are not ratios) and ``plot(run, directory)`` (extra
+figures for ``--plot``).
 
 Adding a suite is adding its module and an entry in SUITES.
 """

@@ -19,9 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from pykernels import geometry, ops, registry
-from pykernels.bench import baselines
-from pykernels.bench.case import Case, Contender, Prepared
-from pykernels.bench.suites import shapes
+from pykernels.bench import baselines, suites
+from pykernels.bench.case import ONE_THREAD, PEAK, Case, Contender, Prepared, Target, groups
 from pykernels.reference import conv as reference
 from pykernels.testing import assert_close
 
@@ -29,10 +28,21 @@ NAME = "conv"
 SHAPE = "NxHxWxC-KxKxO/sS[dw]"
 BASELINES = ("numpy", "torch")
 
+TARGETS = [  # the conv issue's acceptance lines
+    Target("conv2d vs PyTorch, ResNet-50 batch 1", "torch", 1.0, groups("resnet50-b1"), combine="geomean"),
+    Target("conv2d vs PyTorch, ResNet-50 batch 8", "torch", 1.0, groups("resnet50-b8"), combine="geomean"),
+    Target("conv2d vs PyTorch, MobileNetV2 depthwise", "torch", 1.0, groups("mobilenetv2-dw"), combine="geomean"),
+    Target("share of the FMA peak on 3x3 layers with >= 64 channels, worst case", PEAK, 70.0,
+           lambda c: c.params["k"] == 3 and c.params["groups"] == 1 and c.params["c"] >= 64, combine="min"),
+    Target("2 threads vs 1, ResNet-50", ONE_THREAD, 1.7, groups("resnet50-b1", "resnet50-b8"), threads=2,
+           combine="geomean"),
+    Target("Numba within 4x of C++, worst case", "numba", 0.25, combine="min"),
+]
+
 
 def cases(quick: bool = False) -> list[Case]:
     found = []
-    for group in shapes("conv.json")["groups"]:
+    for group in suites.shapes("conv.json")["groups"]:
         for s in group["shapes"]:
             if quick and not s.get("quick", False):
                 continue
@@ -49,7 +59,7 @@ def implementations() -> list[str]:
     return [name for name in registry.backend_names("conv2d") if name != "reference"]
 
 
-def contenders() -> list[tuple[str, bool]]:
+def contenders(case: Case | None = None) -> list[tuple[str, bool]]:
     theirs = [name for name in baselines.available() if name in BASELINES]
     if "torch" in theirs:
         theirs.append("torch-nhwc")

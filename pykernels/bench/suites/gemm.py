@@ -12,9 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from pykernels import ops, registry
-from pykernels.bench import baselines
-from pykernels.bench.case import Case, Contender, Prepared
-from pykernels.bench.suites import shapes
+from pykernels.bench import baselines, suites
+from pykernels.bench.case import ONE_THREAD, PEAK, Case, Contender, Prepared, Target, groups, shapes
 from pykernels.reference import gemm as reference
 from pykernels.testing import assert_close
 
@@ -22,10 +21,20 @@ NAME = "gemm"
 SHAPE = "MxKxN"
 BASELINES = ("numpy", "torch")
 
+LARGE_SQUARE = shapes("1024x1024x1024", "2048x2048x2048")
+TARGETS = [  # the foundation issue's acceptance lines
+    Target("f32 GEMM vs NumPy (OpenBLAS), M=N=K=1024 and 2048", "numpy", 1.0, LARGE_SQUARE),
+    Target("f32 GEMM share of the FMA peak, M=N=K=1024 and 2048", PEAK, 80.0, LARGE_SQUARE),
+    Target("f32 GEMM on 2 threads vs 1", ONE_THREAD, 1.8, LARGE_SQUARE, threads=2),
+    Target("f32 GEMM vs NumPy at inference shapes (tall-skinny), worst case", "numpy", 1.0, groups("tall-skinny"),
+           combine="min"),
+    Target("Numba GEMM within 3x of C++, worst case", "numba", 1 / 3, combine="min"),
+]
+
 
 def cases(quick: bool = False) -> list[Case]:
     found = []
-    for group in shapes("gemm.json")["groups"]:
+    for group in suites.shapes("gemm.json")["groups"]:
         for s in group["shapes"]:
             if quick and not s.get("quick", False):
                 continue
@@ -39,7 +48,7 @@ def implementations() -> list[str]:
     return [name for name in registry.backend_names("gemm") if name != "reference"]
 
 
-def contenders() -> list[tuple[str, bool]]:
+def contenders(case: Case | None = None) -> list[tuple[str, bool]]:
     theirs = [name for name in baselines.available() if name in BASELINES]
     return [(name, False) for name in implementations()] + [(name, True) for name in theirs]
 

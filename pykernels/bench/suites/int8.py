@@ -15,9 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from pykernels import ops, registry
-from pykernels.bench import baselines
-from pykernels.bench.case import Case, Contender, Prepared
-from pykernels.bench.suites import shapes
+from pykernels.bench import baselines, suites
+from pykernels.bench.case import Case, Contender, Prepared, Target, groups, shapes
 from pykernels.formats import Int8Weights
 from pykernels.reference import gemm as reference
 from pykernels.reference import int8 as int8_reference
@@ -31,10 +30,21 @@ BASELINE_NAMES = {
 }
 MAX_LINEAR_RELATIVE_ERROR = 0.02  # quantized vs float linear on random data (~0.5% typical)
 
+TARGETS = [  # the int8 issue's acceptance lines, single thread
+    Target("int8 GEMM vs our f32 GEMM", OURS_F32, 1.7, shapes("1024x1024x1024", "2048x2048x2048")),
+    Target("quantized Linear vs FBGEMM dynamic Linear, M=128 and 512", "torch-fbgemm", 1.0,
+           lambda c: c.params["op"] == "linear_int8" and c.params["m"] in (128, 512)),
+    Target("quantized Linear vs our f32 Linear, M=1", OURS_F32, 1.5,
+           lambda c: c.params["op"] == "linear_int8" and c.params["m"] == 1),
+    Target("int8 GEMM vs torch._int_mm", "torch._int_mm", 100.0, groups("gemm")),
+    Target("int8 GEMM vs ONNX Runtime MatMulInteger, M=N=K=512-2048", "onnxruntime", 1.0,
+           lambda c: c.group == "gemm" and c.params["m"] == c.params["k"] == c.params["n"]),
+]
+
 
 def cases(quick: bool = False) -> list[Case]:
     found = []
-    for group in shapes("int8.json")["groups"]:
+    for group in suites.shapes("int8.json")["groups"]:
         for s in group["shapes"]:
             if quick and not s.get("quick", False):
                 continue
@@ -53,8 +63,9 @@ def _installed(name: str) -> bool:
     return name == OURS_F32 or package in baselines.available()
 
 
-def contenders() -> list[tuple[str, bool]]:
-    theirs = dict.fromkeys(b for names in BASELINE_NAMES.values() for b in names if _installed(b))
+def contenders(case: Case | None = None) -> list[tuple[str, bool]]:
+    wanted = [b for op, names in BASELINE_NAMES.items() if case is None or op == case.params["op"] for b in names]
+    theirs = dict.fromkeys(b for b in wanted if _installed(b))
     return [(name, False) for name in implementations()] + [(name, True) for name in theirs]
 
 

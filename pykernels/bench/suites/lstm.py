@@ -11,9 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from pykernels import ops, registry
-from pykernels.bench import baselines
-from pykernels.bench.case import Case, Contender, Prepared
-from pykernels.bench.suites import shapes
+from pykernels.bench import baselines, suites
+from pykernels.bench.case import ONE_THREAD, Case, Contender, Prepared, Target, groups, shapes
 from pykernels.reference import lstm as reference
 from pykernels.testing import assert_close
 
@@ -21,10 +20,18 @@ NAME = "lstm"
 SHAPE = "TxBxIxH"
 BASELINES = ("numpy", "torch")
 
+TARGETS = [  # the LSTM issue's acceptance lines
+    Target("LSTM vs PyTorch, T=100 B=32 I=128 H=256 and T=200 B=64 I=512 H=512", "torch", 1.3,
+           groups("medium", "large")),
+    Target("LSTM vs PyTorch, classic LSTM(50) at batch 1", "torch", 3.0, shapes("50x1x32x50")),
+    Target("2 threads vs 1, large", ONE_THREAD, 1.6, groups("large"), threads=2),
+    Target("Numba within 4x of C++, worst case", "numba", 0.25, combine="min"),
+]
+
 
 def cases(quick: bool = False) -> list[Case]:
     found = []
-    for group in shapes("lstm.json")["groups"]:
+    for group in suites.shapes("lstm.json")["groups"]:
         for s in group["shapes"]:
             if quick and not s.get("quick", False):
                 continue
@@ -38,7 +45,7 @@ def implementations() -> list[str]:
     return [name for name in registry.backend_names("lstm_layer") if name != "reference"]
 
 
-def contenders() -> list[tuple[str, bool]]:
+def contenders(case: Case | None = None) -> list[tuple[str, bool]]:
     theirs = [name for name in baselines.available() if name in BASELINES]
     return [(name, False) for name in implementations()] + [(name, True) for name in theirs]
 

@@ -15,15 +15,25 @@ import importlib.util
 import numpy as np
 
 from pykernels import compress, formats, ops, registry
-from pykernels.bench import baselines
-from pykernels.bench.case import Case, Contender, Prepared
-from pykernels.bench.suites import shapes
+from pykernels.bench import baselines, suites
+from pykernels.bench.case import ONE_THREAD, Case, Contender, Prepared, Target, shapes
 from pykernels.reference import spmm as reference
 from pykernels.testing import assert_close
 
 NAME = "sparse"
 SHAPE = "MxKxN@pattern:sparsity"
 BASELINES = ("numpy", "pykernels-dense", "scipy", "torch-csr", "torch-bsr")
+
+CSR_90 = shapes("1024x1024x256@unstructured:0.9")
+TARGETS = [  # the sparse issue's acceptance lines: W 1024x1024, 256 dense columns
+    Target("CSR at 90% vs dense OpenBLAS", "numpy", 4.0, CSR_90),
+    Target("CSR at 90% vs scipy.sparse", "scipy", 5.0, CSR_90),
+    Target("BSR at 90%, best block, vs dense OpenBLAS", "numpy", 6.0,
+           lambda c: c.shape.startswith("1024x1024x256@bsr") and c.shape.endswith(":0.9"), combine="max"),
+    Target("2:4 vs dense OpenBLAS", "numpy", 1.3, shapes("1024x1024x256@2:4:0.5")),
+    Target("CSR at 90%, 2 threads vs 1", ONE_THREAD, 1.8, CSR_90, threads=2),
+]
+BREAK_EVEN_SHAPE, BREAK_EVEN_LIMIT = (1024, 1024, 256), 0.60  # CSR vs dense: even at <= 60% sparsity
 
 
 def _points(group: dict, quick: bool):
@@ -38,7 +48,7 @@ def _points(group: dict, quick: bool):
 
 def cases(quick: bool = False) -> list[Case]:
     found = []
-    for group in shapes("sparse.json")["groups"]:
+    for group in suites.shapes("sparse.json")["groups"]:
         for m, k, n, pattern, s in _points(group, quick):
             label = f"{m}x{k}x{n}@{pattern.replace('block', 'bsr')}:{s:g}"
             found.append(Case(NAME, group["name"], label, 2.0 * m * k * n,
@@ -54,7 +64,7 @@ def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def contenders() -> list[tuple[str, bool]]:
+def contenders(case: Case | None = None) -> list[tuple[str, bool]]:
     theirs = ["numpy", "pykernels-dense"] + ["scipy"] * _installed("scipy")
     if "torch" in baselines.available():
         theirs += ["torch-csr", "torch-bsr"]
@@ -97,3 +107,72 @@ def prepare(case: Case) -> Prepared:
     contenders = [Contender(name, False, fn) for name, fn in ours.items()]
     contenders += [Contender(name, True, fn) for name, fn in theirs.items()]
     return Prepared(case, tuple(contenders), check)
+
+
+def break_even(points) -> float | None:
+    """The sparsity where the speedup over dense crosses 1, interpolated linearly between
+    the (sparsity, speedup) ``points``; None when no point reaches 1."""
+    previous = None
+    for sparsity, speedup in sorted(points):
+        if speedup >= 1.0:
+            if previous is None:
+                return sparsity
+            s0, r0 = previous
+            return s0 + (1.0 - r0) / (speedup - r0) * (sparsity - s0)
+        previous = (sparsity, speedup)
+    return None
+
+
+def ratio_notes(results) -> list[str]:
+    """CSR's break-even sparsity against dense OpenBLAS, from the run's one-thread sweep."""
+    m, k, n = BREAK_EVEN_SHAPE
+    points = [(r.case.params["sparsity"], r.ratios["numpy"]) for r in results
+              if r.threads == 1 and r.case.params["pattern"] == "unstructured" and "numpy" in r.ratios
+              and (r.case.params["m"], r.case.params["k"], r.case.params["n"]) == (m, k, n)]
+    if len(points) < 2:
+        return []
+    found = break_even(points)
+    verdict = "no sparsity of the run" if found is None else \
+        f"{found:.0%} ({'ok' if found <= BREAK_EVEN_LIMIT else 'FAIL'})"
+    return [f"CSR break-even against dense OpenBLAS, W {m}x{k}, N={n}, from {len(points)} sparsities: {verdict}, "
+            f"need <= {BREAK_EVEN_LIMIT:.0%}"]
+
+
+def plot(run, directory):
+    """``sparse_speedup.png``: our speedup over dense NumPy against sparsity, one panel per
+    group, one line per shape and pattern; the break-even (speedup 1) marked."""
+    from pykernels.bench.plots import pyplot
+
+    plt = pyplot()
+    threads = run.thread_counts[0]
+    ours = [m for m in run.measurements if not m.baseline and m.threads == threads and "numpy" in m.speedup]
+    if not ours:
+        return []
+    first = ours[0].name
+    groups = list(dict.fromkeys(m.case.group for m in ours))
+    fig, axes = plt.subplots(1, len(groups), figsize=(6 * len(groups), 4.5), squeeze=False)
+    for ax, group in zip(axes[0], groups):
+        series: dict[str, list[tuple[float, float]]] = {}
+        for m in ours:
+            if m.case.group == group and m.name == first:
+                p = m.case.params
+                series.setdefault(f"{p['m']}x{p['k']}, N={p['n']}, {p['pattern']}", []).append(
+                    (100 * p["sparsity"], m.speedup["numpy"]))
+        for label, points in series.items():
+            ax.plot(*zip(*sorted(points)), marker="o", markersize=4, label=label)
+            even = break_even([(s / 100, r) for s, r in points]) if "unstructured" in label else None
+            if even is not None and len(points) > 1:
+                ax.axvline(100 * even, color="grey", linewidth=0.8, linestyle=":")
+        ax.axhline(1.0, color="black", linewidth=1, linestyle="--", label="break-even with dense NumPy (OpenBLAS)")
+        ax.set_yscale("log")
+        ax.set_xlabel("sparsity (%)")
+        ax.set_title(f"sparse {group}, {first}, {threads} thread{'s' * (threads != 1)}")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    axes[0][0].set_ylabel("speedup over dense W @ X (median times)")
+    fig.tight_layout()
+    path = directory / "sparse_speedup.png"
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return [path]
+
