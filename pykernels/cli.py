@@ -6,6 +6,9 @@
                     [--cases TEXT] [--ratios [--clock cpu|wall] [--reps N]]
     pykernels profile MODEL_FILE [--batch N | --inputs X.npy] [--repeat R] [--threads N]
                     [--json F] [--trace F]
+    pykernels report MODEL_FILE --calibration X.npy [--inputs X.npy] [--labels Y.npy]
+                    [--sparsity 0.8] [--pattern P] [--pruned PRUNED_FILE] [--mode static|dynamic]
+                    [--json F] [--plot F.png]
 """
 from __future__ import annotations
 
@@ -175,6 +178,56 @@ def _profile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from pykernels.io import load_model
+    from pykernels.profiler.compression import compression_report
+
+    try:
+        model = load_model(args.model)
+        pruned = load_model(args.pruned) if args.pruned else None
+        arrays = {name: np.load(path, allow_pickle=False) if path else None
+                  for name, path in (("calibration", args.calibration), ("inputs", args.inputs),
+                                     ("labels", args.labels))}
+    except (OSError, ValueError) as e:
+        args.parser.error(str(e))
+    if args.plot:
+        from pykernels.bench import plots
+
+        try:
+            plots.pyplot()
+        except ImportError as e:
+            args.parser.error(str(e))
+    if args.threads:
+        import pykernels
+
+        pykernels.set_num_threads(args.threads)
+    try:
+        result = compression_report(model, arrays["calibration"], arrays["inputs"], arrays["labels"], args.sparsity,
+                                    args.pattern, args.mode, pruned, args.repeat)
+    except (TypeError, ValueError) as e:
+        args.parser.error(str(e))
+    result.show()
+    if args.json:
+        result.to_json(args.json)
+        print(f"wrote {args.json}")
+    if args.plot:
+        result.plot(args.plot)
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def _sparsity(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a sparsity in [0, 1), such as 0.8, got {text!r}")
+    return value
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -234,6 +287,26 @@ def _parser() -> argparse.ArgumentParser:
     prof.add_argument("--json", metavar="FILE", help="also write the profile as JSON")
     prof.add_argument("--trace", metavar="FILE", help="also write a Chrome/Perfetto trace of one run")
     prof.set_defaults(handler=_profile, parser=prof)
+
+    rep = commands.add_parser("report", help="a model against its pruned, int8 and pruned + int8 versions",
+                              description="Accuracy (with --labels) or output error against float, weight bytes and "
+                                          "latency of the float model, pruned (compress.prune), int8 "
+                                          "(compress.quantize) and both; layers without a converter stay float.")
+    rep.add_argument("model", metavar="MODEL_FILE", help="a float model saved with pykernels.io.save_model")
+    rep.add_argument("--calibration", required=True, metavar="X.npy", help="calibration inputs for quantization "
+                     "(also the evaluation inputs unless --inputs is given)")
+    rep.add_argument("--inputs", metavar="X.npy", help="evaluation inputs (default: the calibration inputs)")
+    rep.add_argument("--labels", metavar="Y.npy", help="class labels of the evaluation inputs: report accuracy")
+    rep.add_argument("--sparsity", type=_sparsity, default=0.8, help="magnitude pruning target (default 0.8)")
+    rep.add_argument("--pattern", default="unstructured", help="pruning pattern: unstructured, block(r,c), n:m")
+    rep.add_argument("--pruned", metavar="PRUNED_FILE", help="an already pruned (e.g. fine-tuned) model to use "
+                     "instead of pruning MODEL_FILE")
+    rep.add_argument("--mode", choices=("static", "dynamic"), default="static", help="int8 mode (default static)")
+    rep.add_argument("--repeat", type=_positive, default=7, help="interleaved latency repetitions (default 7)")
+    rep.add_argument("--threads", type=_positive, help="kernel threads (default: all cores)")
+    rep.add_argument("--json", metavar="FILE", help="also write the report as JSON")
+    rep.add_argument("--plot", metavar="FILE.png", help="also write a figure: size, latency, accuracy per variant")
+    rep.set_defaults(handler=_report, parser=rep)
     return parser
 
 

@@ -122,3 +122,51 @@ def test_model_file_errors(tmp_path):
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="not a pykernels model file"):
         load_model(tmp_path / "junk.npz")
+
+
+def test_report_command_compares_float_pruned_int8_and_both(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("sklearn")
+    from pykernels import cli
+    from pykernels.models import digits_cnn
+
+    (x_train, _), (x_test, y_test) = digits_cnn.load_data()
+    save_model(digits_cnn.build("float"), tmp_path / "float.npz")
+    save_model(digits_cnn.build("pruned80"), tmp_path / "pruned.npz")
+    np.save(tmp_path / "calib.npy", x_train[:64])
+    np.save(tmp_path / "x.npy", x_test[:128])
+    np.save(tmp_path / "y.npy", y_test[:128])
+    status = cli.main(["report", str(tmp_path / "float.npz"), "--calibration", str(tmp_path / "calib.npy"),
+                       "--inputs", str(tmp_path / "x.npy"), "--labels", str(tmp_path / "y.npy"),
+                       "--pruned", str(tmp_path / "pruned.npz"), "--repeat", "2", "--threads", "1",
+                       "--json", str(tmp_path / "r.json"), "--plot", str(tmp_path / "r.png")])
+    assert status == 0
+    text = capsys.readouterr().out
+    assert "no int8 converter for Conv2D" in text and "f32 csr" in text and "int8 static" in text
+    document = json.loads((tmp_path / "r.json").read_text())
+    variants = {v["name"]: v for v in document["variants"]}
+    assert list(variants) == ["float", "pruned 80%", "int8", "pruned + int8"]
+    assert variants["float"]["relative_error"] == 0.0
+    assert all(v["accuracy"] > 0.9 for v in variants.values())  # the shipped weights keep ~98%
+    assert variants["pruned 80%"]["bytes"] < variants["float"]["bytes"]
+    assert variants["int8"]["bytes"] < variants["float"]["bytes"] / 1.5
+    assert "zeros stored (no sparse int8 kernel)" in variants["pruned + int8"]["layers"][5]["form"]
+    data = (tmp_path / "r.png").read_bytes()
+    assert data.startswith(b"\x89PNG") and len(data) > 10_000
+
+
+def test_report_command_prunes_by_magnitude_without_labels(tmp_path, capsys):
+    from pykernels import cli
+
+    model = Sequential([Flatten(), Dense(16, activation="relu"), Dense(4)], name="small")
+    x = np.random.default_rng(0).standard_normal((32, 6), dtype=np.float32)
+    model(x)
+    save_model(model, tmp_path / "m.npz")
+    np.save(tmp_path / "x.npy", x)
+    assert cli.main(["report", str(tmp_path / "m.npz"), "--calibration", str(tmp_path / "x.npy"),
+                     "--sparsity", "0.5", "--mode", "dynamic", "--repeat", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "pruned 50%" in text and "int8 dynamic" in text and "f32 csr, 50% zeros" in text
+    with pytest.raises(SystemExit):
+        cli.main(["report", str(tmp_path / "m.npz"), "--calibration", str(tmp_path / "x.npy"), "--sparsity", "1.5"])
+    assert "sparsity in [0, 1)" in capsys.readouterr().err
