@@ -5,7 +5,7 @@
                     [--json F] [--csv F] [--plot DIR] [--compare OLD.json [--threshold 0.1]]
                     [--cases TEXT] [--ratios [--clock cpu|wall] [--reps N]]
     pykernels profile MODEL_FILE [--batch N | --inputs X.npy] [--repeat R] [--threads N]
-                    [--json F] [--trace F]
+                    [--prune SPARSITY] [--quantize dynamic|static] [--json F] [--trace F]
     pykernels report MODEL_FILE --calibration X.npy [--inputs X.npy] [--labels Y.npy]
                     [--sparsity 0.8] [--pattern P] [--pruned PRUNED_FILE] [--mode static|dynamic]
                     [--json F] [--plot F.png]
@@ -167,6 +167,15 @@ def _profile(args: argparse.Namespace) -> int:
         inputs = np.random.default_rng(0).standard_normal(shape, dtype=np.float32)
     if args.threads:
         pykernels.set_num_threads(args.threads)
+    if args.prune is not None or args.quantize:
+        from pykernels.profiler.compression import compressed
+
+        try:
+            model, notes = compressed(model, args.prune, mode=args.quantize, calibration=inputs)
+        except (TypeError, ValueError) as e:
+            args.parser.error(str(e))
+        for name, note in notes.items():
+            print(f"note: {name} stays float32 dense: {note}")
     result = pykernels.profile(model, inputs, repeat=args.repeat)
     result.show()
     if args.json:
@@ -284,6 +293,10 @@ def _parser() -> argparse.ArgumentParser:
     inputs.add_argument("--inputs", metavar="X.npy", help="the inputs, as a .npy file")
     prof.add_argument("--repeat", type=_positive, default=20, help="profiled runs, median taken (default 20)")
     prof.add_argument("--threads", type=_positive, help="kernel threads (default: all cores)")
+    prof.add_argument("--prune", type=_sparsity, metavar="SPARSITY",
+                      help="first prune by magnitude (compress.prune) and run layers with a sparse twin sparse")
+    prof.add_argument("--quantize", choices=("dynamic", "static"),
+                      help="first quantize to int8 (compress.quantize; static: calibrated on the inputs)")
     prof.add_argument("--json", metavar="FILE", help="also write the profile as JSON")
     prof.add_argument("--trace", metavar="FILE", help="also write a Chrome/Perfetto trace of one run")
     prof.set_defaults(handler=_profile, parser=prof)

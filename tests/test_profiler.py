@@ -170,3 +170,62 @@ def test_report_command_prunes_by_magnitude_without_labels(tmp_path, capsys):
     with pytest.raises(SystemExit):
         cli.main(["report", str(tmp_path / "m.npz"), "--calibration", str(tmp_path / "x.npy"), "--sparsity", "1.5"])
     assert "sparsity in [0, 1)" in capsys.readouterr().err
+
+
+def test_every_registered_op_has_a_flop_formula():
+    import importlib
+
+    from pykernels.profiler.flops import FORMULAS
+
+    for backend in ("reference", "cpu", "numba"):
+        ops_ = importlib.import_module(f"pykernels.{backend}").IMPLEMENTATIONS
+        assert set(ops_) <= set(FORMULAS), f"{backend}: no FLOP formula for {sorted(set(ops_) - set(FORMULAS))}"
+
+
+def test_verbose_trace_lists_every_kernel_call_of_a_multi_family_model(capsys):
+    """conv2d, pooling, int8 GEMM (quantized Dense), SpMM (pruned Dense) and softmax in one pass."""
+    from pykernels.layers import Conv2D, MaxPooling2D
+    from pykernels.profiler.compression import compressed
+
+    x = np.random.default_rng(1).standard_normal((4, 10, 10, 3), dtype=np.float32)
+    model = Sequential([Conv2D(8, 3, activation="relu"), MaxPooling2D(2), Flatten(), Dense(32, activation="relu"),
+                        Dense(10, activation="softmax")], name="families")
+    model(x)
+    sparse, _ = compressed(model, 0.9)
+    mixed = Sequential([sparse.layers[0], sparse.layers[1], sparse.layers[2], sparse.layers[3],
+                        compressed(model, mode="dynamic")[0].layers[4]])
+    mixed.layers[3].dispatch = "sparse"
+    mixed(x)
+    with trace.recording() as calls:
+        pykernels.set_verbose(True)
+        try:
+            mixed(x)
+        finally:
+            pykernels.set_verbose(False)
+    lines = capsys.readouterr().err.splitlines()
+    assert [c.op for c in calls] == ["conv2d", "max_pool2d", "spmm", "gemm_int8", "softmax"]
+    assert lines == [c.line() for c in calls]  # one verbose line per kernel call, in order
+    assert all(c.flops and c.flops > 0 for c in calls) and all(line.endswith("GFLOP/s") for line in lines)
+    conv, pool, spmm, int8, _ = calls
+    assert conv.flops == 2 * 4 * 8 * 8 * 8 * 3 * 3 * 3
+    assert pool.flops == 4 * 4 * 4 * 8 * 2 * 2
+    assert spmm.flops == 2 * mixed.layers[3].sparse_weight.nnz * 4
+    assert int8.flops == 2 * 4 * 32 * 10
+
+
+def test_profile_of_the_pruned_int8_classic_cnn_sums_to_the_end_to_end_time(tmp_path, capsys):
+    from pykernels import cli
+    from pykernels.layers import Conv2D, MaxPooling2D
+
+    model = Sequential([Conv2D(32, 3, activation="relu"), MaxPooling2D(2), Flatten(), Dense(64, activation="relu"),
+                        Dense(10, activation="softmax")], name="classic_cnn")
+    model(np.zeros((1, 64, 64, 3), np.float32))
+    save_model(model, tmp_path / "cnn.npz")
+    assert cli.main(["profile", str(tmp_path / "cnn.npz"), "--batch", "2", "--prune", "0.8", "--quantize", "static",
+                     "--repeat", "3", "--threads", "1", "--json", str(tmp_path / "p.json")]) == 0
+    text = capsys.readouterr().out
+    assert "stays float32 dense: no int8 converter for Conv2D" in text and "gemm_int8[cpu]" in text
+    document = json.loads((tmp_path / "p.json").read_text())
+    assert [row["kind"] for row in document["layers"]] == ["Conv2D", "MaxPooling2D", "Flatten", "QuantizedDense",
+                                                           "QuantizedDense"]
+    assert all(row["gflops"] for row in document["layers"] if row["kind"] != "Flatten")

@@ -152,6 +152,23 @@ def _sparsify(model: Sequential, pattern: str) -> tuple[Sequential, dict[str, st
     return sparse, notes
 
 
+def compressed(model: Sequential, sparsity: float | None = None, pattern: str = "unstructured",
+               mode: str | None = None, calibration=None) -> tuple[Sequential, dict[str, str]]:
+    """``model`` pruned to ``sparsity`` (None: as it is) and quantized (``mode`` "static" or
+    "dynamic", None: not), layers left in float made sparse where they can be; the notes
+    say why a layer with weights stayed float. ``model`` itself is not changed."""
+    if sparsity is not None:
+        model = compress.prune(_copy(model), sparsity, pattern)
+    notes: dict[str, str] = {}
+    if mode is not None:
+        model = compress.quantize(model, calibration, mode=mode)
+        notes = _float_notes(model)
+    model, sparse_notes = _sparsify(model, pattern)
+    for name, note in sparse_notes.items():
+        notes[name] = f"{notes[name]}; {note}" if name in notes else note
+    return model, notes
+
+
 def _form(layer: Layer, note: str) -> LayerForm:
     if isinstance(layer, (SparseDense, SparseConv2D)):
         w = layer.sparse_weight
@@ -202,15 +219,9 @@ def compression_report(model: Sequential, calibration, inputs=None, labels=None,
         pruned = compress.prune(_copy(model), sparsity, pattern)
     else:
         sparsity = compress.sparsity_of(np.concatenate([w.ravel() for w in pruned.get_weights() if w.ndim >= 2]))
-    sparse, sparse_notes = _sparsify(pruned, pattern)
-    quantized = compress.quantize(model, calibration, mode=mode)
-    both_dense = compress.quantize(pruned, calibration, mode=mode)
-    both, both_sparse_notes = _sparsify(both_dense, pattern)
-    both_notes = _float_notes(both_dense)
-    for name, note in both_sparse_notes.items():
-        both_notes[name] = f"{both_notes[name]}; {note}" if name in both_notes else note
-    variants = {"float": (model, {}), f"pruned {sparsity:.0%}": (sparse, sparse_notes),
-                "int8": (quantized, _float_notes(quantized)), "pruned + int8": (both, both_notes)}
+    variants = {"float": (model, {}), f"pruned {sparsity:.0%}": compressed(pruned, pattern=pattern),
+                "int8": compressed(model, mode=mode, calibration=calibration),
+                "pruned + int8": compressed(pruned, pattern=pattern, mode=mode, calibration=calibration)}
     for m, _ in variants.values():
         m(inputs)  # warm-up: kernels loaded, sparse/dense dispatch decided
     times = timing.interleaved({name: (lambda m=m: m(inputs)) for name, (m, _) in variants.items()}, repeat)

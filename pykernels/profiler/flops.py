@@ -30,12 +30,55 @@ def _gather(ids, table, out, *_, **__) -> float:
     return 0.0  # data movement only
 
 
+def _sdpa(q, k, v, out, mask, is_causal, *_, **__) -> float:
+    """Both products, 2 (D + Dv) per (query, key) pair attended; causal: key j <= query i."""
+    nq, nk = q.shape[-2], k.shape[-2]
+    pairs = sum(min(i + 1, nk) for i in range(nq)) if is_causal else nq * nk
+    return 2.0 * (q.size // (nq * q.shape[-1])) * pairs * (q.shape[-1] + v.shape[-1])
+
+
+def _layer_norm(x, *_, **__) -> float:
+    """Mean, variance, normalization and the affine map: about 8 operations per element."""
+    return 8.0 * x.size
+
+
+def _conv2d(x, out, w, *_, **__) -> float:
+    """A multiply-add per output element and weight of its group: w is (O, C / groups, KH, KW)."""
+    return 2.0 * out.size * (w.size // w.shape[0])
+
+
+def _pool(x, out, kernel, *_, **__) -> float:
+    """One comparison or addition per window element."""
+    return float(out.size * kernel[0] * kernel[1])
+
+
+def _gemm_int8(a, a_zero_point, a_scale, a_qmax, weights, out, *_, **__) -> float:
+    """Integer multiply-adds, counted like FLOPs (GOP/s)."""
+    return 2.0 * a.shape[0] * a.shape[1] * out.shape[-1]
+
+
+def _spmm(w, x, out, *_, **__) -> float:
+    """The multiply-adds actually done: 2 per stored weight and dense column."""
+    return 2.0 * w.nnz * x.shape[1]
+
+
 FORMULAS: dict[str, Callable[..., float]] = {
     "gemm": _gemm,
     "activation": _elementwise,
     "softmax": _elementwise,
     "lstm_layer": _lstm_layer,
     "embedding": _gather,
+    "sdpa": _sdpa,
+    "layer_norm": _layer_norm,
+    "conv2d": _conv2d,
+    "max_pool2d": _pool,
+    "avg_pool2d": _pool,
+    "global_avg_pool2d": _elementwise,
+    "quantize": _elementwise,
+    "dequantize": _elementwise,
+    "requantize": _elementwise,
+    "gemm_int8": _gemm_int8,
+    "spmm": _spmm,
 }
 
 
