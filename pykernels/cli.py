@@ -61,6 +61,15 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _need_matplotlib(args: argparse.Namespace) -> None:
+    from pykernels.bench import plots
+
+    try:
+        plots.pyplot()
+    except ImportError as e:
+        args.parser.error(str(e))
+
+
 def _compare(args: argparse.Namespace, runs) -> int:
     from pykernels.bench import compare, report
 
@@ -91,12 +100,7 @@ def _bench(args: argparse.Namespace) -> int:
         except ImportError as e:
             args.parser.error(f"--json needs pytest-benchmark (pip install pytest-benchmark): {e}")
     if args.plot:
-        from pykernels.bench import plots
-
-        try:
-            plots.pyplot()
-        except ImportError as e:
-            args.parser.error(str(e))
+        _need_matplotlib(args)
     if args.compare:
         from pykernels.bench import compare
 
@@ -104,7 +108,7 @@ def _bench(args: argparse.Namespace) -> int:
             compare.read_medians(args.compare)
         except ValueError as e:
             args.parser.error(str(e))
-    threads = args.threads or machine.thread_counts()
+    threads = args.threads or ([1] if args.quick else machine.thread_counts())
     plan = [(suite, [case for case in suite.cases(args.quick) if _matches(case, args.cases)]) for suite in modules]
     info = machine.describe(threads)
     report.machine(info)
@@ -124,6 +128,8 @@ def _bench(args: argparse.Namespace) -> int:
         tabular.write_csv(args.csv, runs)
         print(f"wrote {args.csv}")
     if args.plot:
+        from pykernels.bench import plots
+
         for path in plots.write_plots(runs, modules, info, args.plot):
             print(f"wrote {path}")
     status = 1 if any(run.failed for run in runs) else 0
@@ -202,12 +208,7 @@ def _report(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as e:
         args.parser.error(str(e))
     if args.plot:
-        from pykernels.bench import plots
-
-        try:
-            plots.pyplot()
-        except ImportError as e:
-            args.parser.error(str(e))
+        _need_matplotlib(args)
     if args.threads:
         import pykernels
 
@@ -261,9 +262,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Time every implementation against the baselines, side by side, per thread count.",
         epilog=f"suites:\n{suite_list}\n  all        every suite", formatter_class=argparse.RawDescriptionHelpFormatter)
     bench.add_argument("suites", nargs="*", metavar="suite", help="suites to run (default: all)")
-    bench.add_argument("--quick", action="store_true", help="a small subset of shapes, fewer rounds")
+    bench.add_argument("--quick", action="store_true", help="a small subset of shapes, fewer rounds, one thread "
+                       "unless --threads says otherwise")
     bench.add_argument("--threads", type=_thread_counts, metavar="N[,N...]",
-                       help="thread counts, each reported separately (default: 1 and all cores)")
+                       help="thread counts, each reported separately (default: 1 and all cores; 1 with --quick)")
     bench.add_argument("--backend", type=_backend_names, metavar="NAME[,NAME...]",
                        help="time only these pykernels backends (baselines always run)")
     bench.add_argument("--json", metavar="FILE", help="also write pytest-benchmark's JSON to FILE")

@@ -44,6 +44,14 @@ class Prepared:
     contenders: tuple[Contender, ...]
     check: Callable[[Any, str], None]  # check(result, what) raises AssertionError when wrong
 
+    @classmethod
+    def of(cls, case: Case, ours: dict[str, Callable[[], Any]], theirs: dict[str, Callable[[], Any]],
+           check: Callable[[Any, str], None]) -> "Prepared":
+        """Our callables by name, then the baselines' by name."""
+        contenders = [Contender(name, False, fn) for name, fn in ours.items()]
+        contenders += [Contender(name, True, fn) for name, fn in theirs.items()]
+        return cls(case, tuple(contenders), check)
+
     def contender(self, name: str) -> Contender:
         return next(c for c in self.contenders if c.name == name)
 

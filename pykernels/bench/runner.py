@@ -86,7 +86,7 @@ def measure(prepared: Prepared, threads: int, settings: timing.Settings, run: Su
     with limit_threads(threads) as notes:
         run.notes.update(dict.fromkeys(notes))
         live = ready_contenders(prepared, threads, run, only)
-        timings = [timing.measure(c.run, settings) for c in live]
+        timings = [timing.measure(c.run, settings, threads) for c in live]
     medians = {c.name: t.median for c, t in zip(live, timings) if c.baseline}
     peak = machine.fma_peak(threads)
     return [Measurement(prepared.case, c.name, c.baseline, threads, t, peak,

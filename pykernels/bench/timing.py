@@ -4,9 +4,10 @@
 Contenders on one case are timed one after the other, each in its own block, not
 interleaved call by call: a library's worker threads keep spinning after each call
 (OpenBLAS busy-waits for about 0.1 s), so interleaving makes every library pay for the
-others' spinning. Each block starts after ``settle()``. A sample is the mean of enough
-back-to-back calls to last ``SAMPLE_SECONDS``, so tiny kernels are not lost in the
-clock's overhead. Callers make the first warm-up call (it is also the correctness check).
+others' spinning. On more than one thread each block starts after ``settle()``. A sample
+is the mean of enough back-to-back calls to last ``SAMPLE_SECONDS``, so tiny kernels are
+not lost in the clock's overhead. Callers make the first warm-up call (it is also the
+correctness check).
 """
 from __future__ import annotations
 
@@ -59,9 +60,11 @@ def _iterations(fn: Callable[[], object]) -> int:
     return max(1, math.ceil(SAMPLE_SECONDS / max(perf_counter() - start, 1e-9)))
 
 
-def measure(fn: Callable[[], object], settings: Settings) -> Timing:
-    """Time a warmed-up callable: settle, calibrate (an untimed call), then rounds."""
-    settle()
+def measure(fn: Callable[[], object], settings: Settings, threads: int = 2) -> Timing:
+    """Time a warmed-up callable: settle (on more than one thread), calibrate (an untimed
+    call), then rounds."""
+    if threads > 1:
+        settle()
     iterations = _iterations(fn)
     samples = []
     start = perf_counter()

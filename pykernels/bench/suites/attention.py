@@ -13,13 +13,14 @@ import math
 
 import numpy as np
 
-from pykernels import ops, registry
+from pykernels import ops
 from pykernels.bench import baselines, suites
-from pykernels.bench.case import ONE_THREAD, Case, Contender, Prepared, Target, shapes
+from pykernels.bench.case import ONE_THREAD, Case, Prepared, Target, shapes
 from pykernels.reference import attention as reference
 from pykernels.testing import assert_close
 
 NAME = "attention"
+OP = "sdpa"  # the registry op of our contenders
 SHAPE = "BxHxNxD"
 BASELINES = ("numpy", "torch")
 CHECKED_ROWS = 64  # query rows compared with the reference
@@ -41,23 +42,16 @@ def flops(b: int, h: int, n: int, d: int, causal: bool) -> float:
 
 def cases(quick: bool = False) -> list[Case]:
     found = []
-    for group in suites.shapes("attention.json")["groups"]:
-        for s in group["shapes"]:
-            if quick and not s.get("quick", False):
-                continue
-            label = f"{s['b']}x{s['h']}x{s['n']}x{s['d']}" + ("-causal" if s["causal"] else "")
-            found.append(Case(NAME, group["name"], label, flops(s["b"], s["h"], s["n"], s["d"], s["causal"]),
-                              dict(s)))
+    for group, s in suites.entries("attention.json", quick):
+        label = f"{s['b']}x{s['h']}x{s['n']}x{s['d']}" + ("-causal" if s["causal"] else "")
+        found.append(Case(NAME, group["name"], label, flops(s["b"], s["h"], s["n"], s["d"], s["causal"]),
+                          dict(s)))
     return found
-
-
-def implementations() -> list[str]:
-    return [name for name in registry.backend_names("sdpa") if name != "reference"]
 
 
 def contenders(case: Case | None = None) -> list[tuple[str, bool]]:
     theirs = [name for name in baselines.available() if name in BASELINES]
-    return [(name, False) for name in implementations()] + [(name, True) for name in theirs]
+    return suites.contender_names(OP, theirs)
 
 
 def naive_sdpa(q: np.ndarray, k: np.ndarray, v: np.ndarray, causal: bool) -> np.ndarray:
@@ -79,7 +73,7 @@ def prepare(case: Case) -> Prepared:
     rows = slice(0, min(CHECKED_ROWS, p["n"]))
     ref64 = reference.sdpa(q[:, :, rows], k, v, is_causal=causal)
     ref32 = reference.sdpa(q[:, :, rows], k, v, is_causal=causal, dtype=np.float32)
-    ours = {name: (lambda name=name: ops.sdpa(q, k, v, is_causal=causal, backend=name)) for name in implementations()}
+    ours = {name: (lambda name=name: ops.sdpa(q, k, v, is_causal=causal, backend=name)) for name in suites.implementations(OP)}
     theirs = {}
     if p.get("naive"):
         theirs["numpy"] = lambda: naive_sdpa(q, k, v, causal)
@@ -92,9 +86,7 @@ def prepare(case: Case) -> Prepared:
     def check(result, what: str) -> None:
         assert_close(np.asarray(result)[:, :, rows], ref64, ref32, what=what)
 
-    contenders = [Contender(name, False, fn) for name, fn in ours.items()]
-    contenders += [Contender(name, True, fn) for name, fn in theirs.items()]
-    return Prepared(case, tuple(contenders), check)
+    return Prepared.of(case, ours, theirs, check)
 
 
 MEMORY_SCRIPT = """

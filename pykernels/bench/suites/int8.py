@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pykernels import ops, registry
+from pykernels import ops
 from pykernels.bench import baselines, suites
 from pykernels.bench.case import Case, Contender, Prepared, Target, groups, shapes
 from pykernels.formats import Int8Weights
@@ -22,6 +22,7 @@ from pykernels.reference import gemm as reference
 from pykernels.reference import int8 as int8_reference
 
 NAME = "int8"
+OP = "gemm_int8"  # the registry op of our contenders
 SHAPE = "MxKxN"
 OURS_F32 = "f32-gemm"
 BASELINE_NAMES = {
@@ -44,18 +45,11 @@ TARGETS = [  # the int8 issue's acceptance lines, single thread
 
 def cases(quick: bool = False) -> list[Case]:
     found = []
-    for group in suites.shapes("int8.json")["groups"]:
-        for s in group["shapes"]:
-            if quick and not s.get("quick", False):
-                continue
-            m, k, n = s["m"], s["k"], s["n"]
-            found.append(Case(NAME, group["name"], f"{m}x{k}x{n}", 2.0 * m * k * n,
-                              {"op": group["op"], "m": m, "k": k, "n": n}))
+    for group, s in suites.entries("int8.json", quick):
+        m, k, n = s["m"], s["k"], s["n"]
+        found.append(Case(NAME, group["name"], f"{m}x{k}x{n}", 2.0 * m * k * n,
+                          {"op": group["op"], "m": m, "k": k, "n": n}))
     return found
-
-
-def implementations() -> list[str]:
-    return [name for name in registry.backend_names("gemm_int8") if name != "reference"]
 
 
 def _installed(name: str) -> bool:
@@ -66,7 +60,7 @@ def _installed(name: str) -> bool:
 def contenders(case: Case | None = None) -> list[tuple[str, bool]]:
     wanted = [b for op, names in BASELINE_NAMES.items() if case is None or op == case.params["op"] for b in names]
     theirs = dict.fromkeys(b for b in wanted if _installed(b))
-    return [(name, False) for name in implementations()] + [(name, True) for name in theirs]
+    return suites.contender_names(OP, theirs)
 
 
 def _ort_session(m: int, k: int, n: int):
@@ -98,7 +92,7 @@ def _prepare_matmul(p, rng, torch):
     packed = ops.pack_int8(b)
     af, bf = a.astype(np.float32), b.astype(np.float32)
     expected = int8_reference.gemm_s64(a, 0, packed.data)
-    ours = {name: (lambda name=name: ops.matmul_int8(a, packed, backend=name)) for name in implementations()}
+    ours = {name: (lambda name=name: ops.matmul_int8(a, packed, backend=name)) for name in suites.implementations(OP)}
     theirs = {OURS_F32: lambda: ops.matmul(af, bf), "numpy": lambda: af @ bf}
     if torch is not None:
         ta, tb = torch.from_numpy(a.view(np.int8)), torch.from_numpy(b)
@@ -120,7 +114,7 @@ def _prepare_linear(p, rng, torch):
     bias = rng.standard_normal(n, dtype=np.float32)
     weights = Int8Weights.from_float(w, per_channel=True)
     ref64 = reference.linear(x, w, bias)
-    ours = {name: (lambda name=name: ops.linear_int8(x, weights, bias, backend=name)) for name in implementations()}
+    ours = {name: (lambda name=name: ops.linear_int8(x, weights, bias, backend=name)) for name in suites.implementations(OP)}
     theirs = {OURS_F32: lambda: ops.linear(x, w, bias), "numpy": lambda: x @ w.T + bias}
     if torch is not None:
         qw = torch.quantize_per_channel(torch.from_numpy(weights.data.astype(np.float32) * weights.scale[:, None]),

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from pykernels import ops, registry
+from pykernels import ops
 from pykernels.bench import baselines, suites
-from pykernels.bench.case import ONE_THREAD, Case, Contender, Prepared, Target, groups, shapes
+from pykernels.bench.case import ONE_THREAD, Case, Prepared, Target, groups, shapes
 from pykernels.reference import lstm as reference
 from pykernels.testing import assert_close
 
 NAME = "lstm"
+OP = "lstm_layer"  # the registry op of our contenders
 SHAPE = "TxBxIxH"
 BASELINES = ("numpy", "torch")
 
@@ -31,23 +32,16 @@ TARGETS = [  # the LSTM issue's acceptance lines
 
 def cases(quick: bool = False) -> list[Case]:
     found = []
-    for group in suites.shapes("lstm.json")["groups"]:
-        for s in group["shapes"]:
-            if quick and not s.get("quick", False):
-                continue
-            t, b, i, h = s["t"], s["b"], s["i"], s["h"]
-            found.append(Case(NAME, group["name"], f"{t}x{b}x{i}x{h}", 2.0 * t * b * 4 * h * (i + h),
-                              {"t": t, "b": b, "i": i, "h": h}))
+    for group, s in suites.entries("lstm.json", quick):
+        t, b, i, h = s["t"], s["b"], s["i"], s["h"]
+        found.append(Case(NAME, group["name"], f"{t}x{b}x{i}x{h}", 2.0 * t * b * 4 * h * (i + h),
+                          {"t": t, "b": b, "i": i, "h": h}))
     return found
-
-
-def implementations() -> list[str]:
-    return [name for name in registry.backend_names("lstm_layer") if name != "reference"]
 
 
 def contenders(case: Case | None = None) -> list[tuple[str, bool]]:
     theirs = [name for name in baselines.available() if name in BASELINES]
-    return [(name, False) for name in implementations()] + [(name, True) for name in theirs]
+    return suites.contender_names(OP, theirs)
 
 
 def prepare(case: Case) -> Prepared:
@@ -61,7 +55,7 @@ def prepare(case: Case) -> Prepared:
     # step's output, computed in float64 over the whole sequence once.
     out64, _ = reference.lstm(x, weights)
     out32, _ = reference.lstm(x, weights, dtype=np.float32)
-    ours = {name: (lambda name=name: ops.lstm(x, weights, backend=name)[0]) for name in implementations()}
+    ours = {name: (lambda name=name: ops.lstm(x, weights, backend=name)[0]) for name in suites.implementations(OP)}
     theirs = {"numpy": lambda: reference.lstm(x, weights, dtype=np.float32)[0]}
     torch = baselines.module("torch")
     if torch is not None:
@@ -79,6 +73,4 @@ def prepare(case: Case) -> Prepared:
     def check(result, what: str) -> None:
         assert_close(np.asarray(result), out64, out32, what=what)
 
-    contenders = [Contender(name, False, fn) for name, fn in ours.items()]
-    contenders += [Contender(name, True, fn) for name, fn in theirs.items()]
-    return Prepared(case, tuple(contenders), check)
+    return Prepared.of(case, ours, theirs, check)

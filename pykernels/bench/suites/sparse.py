@@ -14,13 +14,14 @@ import importlib.util
 
 import numpy as np
 
-from pykernels import compress, formats, ops, registry
+from pykernels import compress, formats, ops
 from pykernels.bench import baselines, suites
-from pykernels.bench.case import ONE_THREAD, Case, Contender, Prepared, Target, shapes
+from pykernels.bench.case import ONE_THREAD, Case, Prepared, Target, shapes
 from pykernels.reference import spmm as reference
 from pykernels.testing import assert_close
 
 NAME = "sparse"
+OP = "spmm"  # the registry op of our contenders
 SHAPE = "MxKxN@pattern:sparsity"
 BASELINES = ("numpy", "pykernels-dense", "scipy", "torch-csr", "torch-bsr")
 
@@ -56,10 +57,6 @@ def cases(quick: bool = False) -> list[Case]:
     return found
 
 
-def implementations() -> list[str]:
-    return [name for name in registry.backend_names("spmm") if name != "reference"]
-
-
 def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
@@ -68,7 +65,7 @@ def contenders(case: Case | None = None) -> list[tuple[str, bool]]:
     theirs = ["numpy", "pykernels-dense"] + ["scipy"] * _installed("scipy")
     if "torch" in baselines.available():
         theirs += ["torch-csr", "torch-bsr"]
-    return [(name, False) for name in implementations()] + [(name, True) for name in theirs]
+    return suites.contender_names(OP, theirs)
 
 
 def weights(m: int, k: int, pattern: str, sparsity: float, seed: int = 0):
@@ -85,7 +82,7 @@ def prepare(case: Case) -> Prepared:
     wd, ws = weights(p["m"], p["k"], p["pattern"], p["sparsity"])
     x = np.random.default_rng(1).standard_normal((p["k"], p["n"]), dtype=np.float32)
     ref64, ref32 = reference.spmm(ws, x), reference.spmm(ws, x, dtype=np.float32)
-    ours = {name: (lambda name=name: ops.spmm(ws, x, backend=name)) for name in implementations()}
+    ours = {name: (lambda name=name: ops.spmm(ws, x, backend=name)) for name in suites.implementations(OP)}
     theirs = {"numpy": lambda: wd @ x, "pykernels-dense": lambda: ops.matmul(wd, x)}
     if _installed("scipy"):
         import scipy.sparse as sp
@@ -104,9 +101,7 @@ def prepare(case: Case) -> Prepared:
         result = result.numpy() if hasattr(result, "numpy") else np.asarray(result)
         assert_close(result, ref64, ref32, what=what)
 
-    contenders = [Contender(name, False, fn) for name, fn in ours.items()]
-    contenders += [Contender(name, True, fn) for name, fn in theirs.items()]
-    return Prepared(case, tuple(contenders), check)
+    return Prepared.of(case, ours, theirs, check)
 
 
 def break_even(points) -> float | None:
