@@ -64,7 +64,7 @@ def _installed(module: str) -> bool:
 def contenders(case: Case | None = None) -> list[tuple[str, bool]]:
     theirs = ["numpy", "pykernels-dense"] + ["scipy"] * _installed("scipy")
     if "torch" in baselines.available():
-        theirs += ["torch-csr", "torch-bsr"]
+        theirs += ["torch-csr"] + ["torch-bsr"] * (case is None or case.params["pattern"].startswith("block"))
     return suites.contender_names(OP, theirs)
 
 
