@@ -128,7 +128,7 @@ def ratio_notes(results) -> list[str]:
         return []
     found = break_even(points)
     verdict = "no sparsity of the run" if found is None else \
-        f"{found:.0%} ({'ok' if found <= BREAK_EVEN_LIMIT else 'FAIL'})"
+        f"{found:.1%} ({'ok' if found <= BREAK_EVEN_LIMIT else 'FAIL'})"
     return [f"CSR break-even against dense OpenBLAS, W {m}x{k}, N={n}, from {len(points)} sparsities: {verdict}, "
             f"need <= {BREAK_EVEN_LIMIT:.0%}"]
 
