@@ -122,3 +122,110 @@ def test_model_file_errors(tmp_path):
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="not a pykernels model file"):
         load_model(tmp_path / "junk.npz")
+
+
+def test_report_command_compares_float_pruned_int8_and_both(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("sklearn")
+    from pykernels import cli
+    from pykernels.models import digits_cnn
+
+    (x_train, _), (x_test, y_test) = digits_cnn.load_data()
+    save_model(digits_cnn.build("float"), tmp_path / "float.npz")
+    save_model(digits_cnn.build("pruned80"), tmp_path / "pruned.npz")
+    np.save(tmp_path / "calib.npy", x_train[:64])
+    np.save(tmp_path / "x.npy", x_test[:128])
+    np.save(tmp_path / "y.npy", y_test[:128])
+    status = cli.main(["report", str(tmp_path / "float.npz"), "--calibration", str(tmp_path / "calib.npy"),
+                       "--inputs", str(tmp_path / "x.npy"), "--labels", str(tmp_path / "y.npy"),
+                       "--pruned", str(tmp_path / "pruned.npz"), "--repeat", "2", "--threads", "1",
+                       "--json", str(tmp_path / "r.json"), "--plot", str(tmp_path / "r.png")])
+    assert status == 0
+    text = capsys.readouterr().out
+    assert "no int8 converter for Conv2D" in text and "f32 csr" in text and "int8 static" in text
+    document = json.loads((tmp_path / "r.json").read_text())
+    variants = {v["name"]: v for v in document["variants"]}
+    assert list(variants) == ["float", "pruned 80%", "int8", "pruned + int8"]
+    assert variants["float"]["relative_error"] == 0.0
+    assert all(v["accuracy"] > 0.9 for v in variants.values())  # the shipped weights keep ~98%
+    assert variants["pruned 80%"]["bytes"] < variants["float"]["bytes"]
+    assert variants["int8"]["bytes"] < variants["float"]["bytes"] / 1.5
+    assert "zeros stored (no sparse int8 kernel)" in variants["pruned + int8"]["layers"][5]["form"]
+    data = (tmp_path / "r.png").read_bytes()
+    assert data.startswith(b"\x89PNG") and len(data) > 10_000
+
+
+def test_report_command_prunes_by_magnitude_without_labels(tmp_path, capsys):
+    from pykernels import cli
+
+    model = Sequential([Flatten(), Dense(16, activation="relu"), Dense(4)], name="small")
+    x = np.random.default_rng(0).standard_normal((32, 6), dtype=np.float32)
+    model(x)
+    save_model(model, tmp_path / "m.npz")
+    np.save(tmp_path / "x.npy", x)
+    assert cli.main(["report", str(tmp_path / "m.npz"), "--calibration", str(tmp_path / "x.npy"),
+                     "--sparsity", "0.5", "--mode", "dynamic", "--repeat", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "pruned 50%" in text and "int8 dynamic" in text and "f32 csr, 50% zeros" in text
+    with pytest.raises(SystemExit):
+        cli.main(["report", str(tmp_path / "m.npz"), "--calibration", str(tmp_path / "x.npy"), "--sparsity", "1.5"])
+    assert "sparsity in [0, 1)" in capsys.readouterr().err
+
+
+def test_every_registered_op_has_a_flop_formula():
+    import importlib
+
+    from pykernels.profiler.flops import FORMULAS
+
+    for backend in ("reference", "cpu", "numba"):
+        ops_ = importlib.import_module(f"pykernels.{backend}").IMPLEMENTATIONS
+        assert set(ops_) <= set(FORMULAS), f"{backend}: no FLOP formula for {sorted(set(ops_) - set(FORMULAS))}"
+
+
+def test_verbose_trace_lists_every_kernel_call_of_a_multi_family_model(capsys):
+    """conv2d, pooling, int8 GEMM (quantized Dense), SpMM (pruned Dense) and softmax in one pass."""
+    from pykernels.layers import Conv2D, MaxPooling2D
+    from pykernels.profiler.compression import compressed
+
+    x = np.random.default_rng(1).standard_normal((4, 10, 10, 3), dtype=np.float32)
+    model = Sequential([Conv2D(8, 3, activation="relu"), MaxPooling2D(2), Flatten(), Dense(32, activation="relu"),
+                        Dense(10, activation="softmax")], name="families")
+    model(x)
+    sparse, _ = compressed(model, 0.9)
+    mixed = Sequential([sparse.layers[0], sparse.layers[1], sparse.layers[2], sparse.layers[3],
+                        compressed(model, mode="dynamic")[0].layers[4]])
+    mixed.layers[3].dispatch = "sparse"
+    mixed(x)
+    with trace.recording() as calls:
+        pykernels.set_verbose(True)
+        try:
+            mixed(x)
+        finally:
+            pykernels.set_verbose(False)
+    lines = capsys.readouterr().err.splitlines()
+    assert [c.op for c in calls] == ["conv2d", "max_pool2d", "spmm", "gemm_int8", "softmax"]
+    assert lines == [c.line() for c in calls]  # one verbose line per kernel call, in order
+    assert all(c.flops and c.flops > 0 for c in calls) and all(line.endswith("GFLOP/s") for line in lines)
+    conv, pool, spmm, int8, _ = calls
+    assert conv.flops == 2 * 4 * 8 * 8 * 8 * 3 * 3 * 3
+    assert pool.flops == 4 * 4 * 4 * 8 * 2 * 2
+    assert spmm.flops == 2 * mixed.layers[3].sparse_weight.nnz * 4
+    assert int8.flops == 2 * 4 * 32 * 10
+
+
+def test_profile_of_the_pruned_int8_classic_cnn_sums_to_the_end_to_end_time(tmp_path, capsys):
+    from pykernels import cli
+    from pykernels.layers import Conv2D, MaxPooling2D
+
+    model = Sequential([Conv2D(32, 3, activation="relu"), MaxPooling2D(2), Flatten(), Dense(64, activation="relu"),
+                        Dense(10, activation="softmax")], name="classic_cnn")
+    model(np.zeros((1, 64, 64, 3), np.float32))
+    save_model(model, tmp_path / "cnn.npz")
+    assert cli.main(["profile", str(tmp_path / "cnn.npz"), "--batch", "2", "--prune", "0.8", "--quantize", "static",
+                     "--repeat", "3", "--threads", "1", "--json", str(tmp_path / "p.json")]) == 0
+    text = capsys.readouterr().out
+    assert "stays float32 dense: no int8 converter for Conv2D" in text and "gemm_int8[cpu]" in text
+    document = json.loads((tmp_path / "p.json").read_text())
+    assert [row["kind"] for row in document["layers"]] == ["Conv2D", "MaxPooling2D", "Flatten", "QuantizedDense",
+                                                           "QuantizedDense"]
+    assert all(row["gflops"] for row in document["layers"] if row["kind"] != "Flatten")

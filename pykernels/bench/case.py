@@ -1,4 +1,5 @@
-"""The data a suite hands to the runner: cases, and per case the callables to time."""
+"""The data a suite hands to the runner: cases, per case the callables to time, and the
+family's acceptance targets."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -43,6 +44,14 @@ class Prepared:
     contenders: tuple[Contender, ...]
     check: Callable[[Any, str], None]  # check(result, what) raises AssertionError when wrong
 
+    @classmethod
+    def of(cls, case: Case, ours: dict[str, Callable[[], Any]], theirs: dict[str, Callable[[], Any]],
+           check: Callable[[Any, str], None]) -> "Prepared":
+        """Our callables by name, then the baselines' by name."""
+        contenders = [Contender(name, False, fn) for name, fn in ours.items()]
+        contenders += [Contender(name, True, fn) for name, fn in theirs.items()]
+        return cls(case, tuple(contenders), check)
+
     def contender(self, name: str) -> Contender:
         return next(c for c in self.contenders if c.name == name)
 
@@ -50,3 +59,29 @@ class Prepared:
 def benchmark_id(case_id: str, name: str, threads: int) -> str:
     """One benchmark's id within its suite: ``<group>-<shape>-<impl>-<threads>t``."""
     return f"{case_id}-{name}-{threads}t"
+
+
+ONE_THREAD = "1 thread"  # the pseudo-contender of ratios on more threads: ours on one thread
+PEAK = "% peak"  # a Target on our share of the FMA peak instead of a ratio
+
+
+@dataclass(frozen=True)
+class Target:
+    """An acceptance line: ratio against ``baseline`` (or ONE_THREAD, or PEAK) at least ``needed``."""
+
+    what: str
+    baseline: str
+    needed: float
+    where: Callable[[Case], bool] = lambda case: True
+    threads: int = 1
+    combine: str = "each"  # one line per matching case ("each"), or one for their "min", "geomean" or "max"
+
+
+def groups(*names: str) -> Callable[[Case], bool]:
+    """Target.where: the cases of these groups."""
+    return lambda case: case.group in names
+
+
+def shapes(*labels: str) -> Callable[[Case], bool]:
+    """Target.where: the cases with these shape labels."""
+    return lambda case: case.shape in labels

@@ -27,7 +27,7 @@ def parametrize(metafunc, suite_name: str) -> None:
     params = [pytest.param(case, name, t, id=benchmark_id(case.id, name, t))
               for case in suite.cases(config.getoption("bench_quick"))
               for t in threads
-              for name, _ in suite.contenders()]
+              for name, _ in suite.contenders(case)]
     metafunc.parametrize("case,name,threads", params)
 
 

@@ -76,7 +76,7 @@ def backends(infos: Sequence) -> None:
     table("backends (best first)", ["backend", "priority", "available", "ops"], rows, left=4)
 
 
-def _seconds(s: float) -> str:
+def seconds(s: float) -> str:
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
         if s >= scale:
             return f"{s / scale:.3g} {unit}"
@@ -95,7 +95,7 @@ def suite(run: SuiteRun) -> None:
         rows = []
         for m in ms:
             speedups = [f"{m.speedup[b]:.2f}x" if b in m.speedup else "—" for b in baselines]
-            rows.append(([m.case.group, m.case.shape, m.name, _seconds(m.timing.median), _seconds(m.timing.min),
+            rows.append(([m.case.group, m.case.shape, m.name, seconds(m.timing.median), seconds(m.timing.min),
                           f"{m.gflops:.1f}", f"{m.pct_peak:.0f}%", *speedups], "dim" if m.baseline else None))
         title = f"{run.suite}, {threads} thread{'s' * (threads != 1)}, FMA peak {ms[0].peak:.1f} GFLOP/s"
         table(title, ["group", run.shape, "impl", "median", "min", "GFLOP/s", "% peak",

@@ -56,7 +56,7 @@ def ready(prepared: Prepared, contender: Contender) -> None:
     prepared.check(contender.run(), f"{case.suite} {case.id} {contender.name}")
 
 
-def _ready_contenders(prepared: Prepared, threads: int, run: SuiteRun,
+def ready_contenders(prepared: Prepared, threads: int, run: SuiteRun,
                       only: Sequence[str] | None) -> list[Contender]:
     live = []
     for contender in prepared.contenders:
@@ -85,8 +85,8 @@ def measure(prepared: Prepared, threads: int, settings: timing.Settings, run: Su
     ``only`` limits our implementations (not the baselines) to those names."""
     with limit_threads(threads) as notes:
         run.notes.update(dict.fromkeys(notes))
-        live = _ready_contenders(prepared, threads, run, only)
-        timings = [timing.measure(c.run, settings) for c in live]
+        live = ready_contenders(prepared, threads, run, only)
+        timings = [timing.measure(c.run, settings, threads) for c in live]
     medians = {c.name: t.median for c, t in zip(live, timings) if c.baseline}
     peak = machine.fma_peak(threads)
     return [Measurement(prepared.case, c.name, c.baseline, threads, t, peak,

@@ -1,11 +1,13 @@
-"""The clock: ``time.perf_counter`` over calibrated rounds, median and min.
+"""The clock: ``time.perf_counter`` over calibrated rounds, median and min; and
+``interleaved``, the alternating samples speed ratios are taken from.
 
 Contenders on one case are timed one after the other, each in its own block, not
 interleaved call by call: a library's worker threads keep spinning after each call
 (OpenBLAS busy-waits for about 0.1 s), so interleaving makes every library pay for the
-others' spinning. Each block starts after ``settle()``. A sample is the mean of enough
-back-to-back calls to last ``SAMPLE_SECONDS``, so tiny kernels are not lost in the
-clock's overhead. Callers make the first warm-up call (it is also the correctness check).
+others' spinning. On more than one thread each block starts after ``settle()``. A sample
+is the mean of enough back-to-back calls to last ``SAMPLE_SECONDS``, so tiny kernels are
+not lost in the clock's overhead. Callers make the first warm-up call (it is also the
+correctness check).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from typing import Callable
 
 SAMPLE_SECONDS = 1e-3
 SETTLE_SECONDS = 0.2
+RATIO_SAMPLE_SECONDS = 5e-3
 
 
 @dataclass(frozen=True)
@@ -57,9 +60,11 @@ def _iterations(fn: Callable[[], object]) -> int:
     return max(1, math.ceil(SAMPLE_SECONDS / max(perf_counter() - start, 1e-9)))
 
 
-def measure(fn: Callable[[], object], settings: Settings) -> Timing:
-    """Time a warmed-up callable: settle, calibrate (an untimed call), then rounds."""
-    settle()
+def measure(fn: Callable[[], object], settings: Settings, threads: int = 2) -> Timing:
+    """Time a warmed-up callable: settle (on more than one thread), calibrate (an untimed
+    call), then rounds."""
+    if threads > 1:
+        settle()
     iterations = _iterations(fn)
     samples = []
     start = perf_counter()
@@ -71,31 +76,27 @@ def measure(fn: Callable[[], object], settings: Settings) -> Timing:
     return Timing(tuple(samples), iterations)
 
 
-def interleaved_ratio(ours: Callable[[], object], theirs: Callable[[], object], repeats: int = 15,
-                      min_seconds: float = 0.02) -> tuple[float, float, float]:
-    """(median of theirs / ours, ours' median seconds, theirs' median seconds), alternating the two.
+def interleaved(fns: dict[str, Callable[[], object]], repeats: int,
+                clock: Callable[[], float] = perf_counter) -> dict[str, list[float]]:
+    """Seconds per call of every function on ``clock``, one sample each per repetition.
 
-    For speed claims on a shared machine: each repetition times a block of calls of ours,
-    then the same number of theirs, so both see the same load; the ratio of each pair is
-    taken before the median. Call after a warm-up of both.
+    For speed ratios on a shared machine (``pykernels bench --ratios``): within a
+    repetition every function runs its sample back to back with the others on the same
+    inputs, so all see the same load; the order rotates between repetitions. A sample
+    is enough calls to last ``RATIO_SAMPLE_SECONDS``. Call after a warm-up of each.
     """
-    calls = max(_iterations(ours), _iterations(theirs), math.ceil(min_seconds / max(_one_call(ours), 1e-9)))
-    ratios, t_ours, t_theirs = [], [], []
-    for _ in range(repeats):
-        t0 = perf_counter()
-        for _ in range(calls):
-            ours()
-        t1 = perf_counter()
-        for _ in range(calls):
-            theirs()
-        t2 = perf_counter()
-        t_ours.append((t1 - t0) / calls)
-        t_theirs.append((t2 - t1) / calls)
-        ratios.append((t2 - t1) / (t1 - t0))
-    return statistics.median(ratios), statistics.median(t_ours), statistics.median(t_theirs)
+    calls = {name: max(1, math.ceil(RATIO_SAMPLE_SECONDS / max(_sample(fn, 1, clock), 1e-9)))
+             for name, fn in fns.items()}
+    names, times = list(fns), {name: [] for name in fns}
+    for rep in range(repeats):
+        shift = rep % len(names)
+        for name in names[shift:] + names[:shift]:
+            times[name].append(_sample(fns[name], calls[name], clock))
+    return times
 
 
-def _one_call(fn: Callable[[], object]) -> float:
-    start = perf_counter()
-    fn()
-    return perf_counter() - start
+def _sample(fn: Callable[[], object], calls: int, clock: Callable[[], float]) -> float:
+    start = clock()
+    for _ in range(calls):
+        fn()
+    return (clock() - start) / calls

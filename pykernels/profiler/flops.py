@@ -52,17 +52,45 @@ def _gather(ids, table, out, *_, **__) -> float:
     return 0.0  # data movement only
 
 
+def _sdpa(q, k, v, out, mask, is_causal, *_, **__) -> float:
+    """Both products, 2 (D + Dv) per (query, key) pair attended; causal: key j <= query i."""
+    nq, nk = q.shape[-2], k.shape[-2]
+    pairs = sum(min(i + 1, nk) for i in range(nq)) if is_causal else nq * nk
+    return 2.0 * (q.size // (nq * q.shape[-1])) * pairs * (q.shape[-1] + v.shape[-1])
+
+
+def _layer_norm(x, *_, **__) -> float:
+    """Mean, variance, normalization and the affine map: about 8 operations per element."""
+    return 8.0 * x.size
+
+
+def _conv2d(x, out, w, *_, **__) -> float:
+    """A multiply-add per output element and weight of its group: w is (O, C / groups, KH, KW)."""
+    return 2.0 * out.size * (w.size // w.shape[0])
+
+
+def _pool(x, out, kernel, *_, **__) -> float:
+    """One comparison or addition per window element."""
+    return float(out.size * kernel[0] * kernel[1])
+
+
 FORMULAS: dict[str, Callable[..., float]] = {
     "gemm": _gemm,
     "activation": _elementwise,
     "softmax": _elementwise,
     "lstm_layer": _lstm_layer,
     "embedding": _gather,
-    "gemm_int8": _gemm_int8,
-    "conv2d_int8": _conv2d_int8,
+    "sdpa": _sdpa,
+    "layer_norm": _layer_norm,
+    "conv2d": _conv2d,
+    "max_pool2d": _pool,
+    "avg_pool2d": _pool,
+    "global_avg_pool2d": _elementwise,
     "quantize": _elementwise,
     "dequantize": _elementwise,
     "requantize": _elementwise,
+    "gemm_int8": _gemm_int8,
+    "conv2d_int8": _conv2d_int8,
     "spmm": _spmm,
     "conv2d_sparse": _conv2d_sparse,
 }

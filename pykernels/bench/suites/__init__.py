@@ -4,10 +4,16 @@ A suite is a module with ``NAME``, ``SHAPE`` (how its case labels read, e.g. "Mx
 
 - ``cases(quick: bool) -> list[Case]``: its benchmark points, read from a shapes file
   in ``benchmarks/shapes/`` (``quick`` picks the subset marked quick);
-- ``contenders() -> list[tuple[str, bool]]``: (name, is_baseline) of what it times,
-  our implementations first, known before any input is made;
+- ``contenders(case=None) -> list[tuple[str, bool]]``: (name, is_baseline) of what it
+  times, our implementations first, known before any input is made (of ``case`` when
+  given, else of any case);
 - ``prepare(case) -> Prepared``: makes the inputs, the reference result, and the
   callables to time.
+
+Optional: ``TARGETS`` (the family's acceptance lines, ``pykernels.bench.ratios.Target``,
+checked by ``pykernels bench --ratios``), ``ratio_notes(results) -> list[str]`` (figures
+derived from the ratios, or that are not ratios) and ``plot(run, directory)`` (extra
+figures for ``--plot``).
 
 Adding a suite is adding its module and an entry in SUITES.
 """
@@ -17,6 +23,7 @@ import importlib
 from importlib import resources
 import json
 from types import ModuleType
+from typing import Iterable, Iterator
 
 SUITES = {
     "gemm": ("pykernels.bench.suites.gemm", "float32 GEMM and linear+relu: square, tall-skinny, BERT FFN, CNN Dense"),
@@ -43,3 +50,24 @@ def load(name: str) -> ModuleType:
 def shapes(filename: str) -> dict:
     """A shapes file of ``benchmarks/shapes/`` (installed as ``pykernels/bench/shapes/``)."""
     return json.loads(resources.files("pykernels.bench").joinpath("shapes", filename).read_text())
+
+
+def entries(filename: str, quick: bool = False) -> Iterator[tuple[dict, dict]]:
+    """(group, shape) of every shape of a shapes file; ``quick``: those marked quick only."""
+    for group in shapes(filename)["groups"]:
+        for entry in group["shapes"]:
+            if not quick or entry.get("quick", False):
+                yield group, entry
+
+
+def implementations(op: str) -> list[str]:
+    """Our contenders for ``op``: every registered backend but the reference."""
+    from pykernels import registry
+
+    return [name for name in registry.backend_names(op) if name != "reference"]
+
+
+def contender_names(op: str, theirs: Iterable[str]) -> list[tuple[str, bool]]:
+    """A suite's ``contenders()``: our implementations of ``op``, then the baselines ``theirs``."""
+    return [(name, False) for name in implementations(op)] + [(name, True) for name in theirs]
+

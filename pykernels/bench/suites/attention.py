@@ -13,17 +13,25 @@ import math
 
 import numpy as np
 
-from pykernels import ops, registry
-from pykernels.bench import baselines
-from pykernels.bench.case import Case, Contender, Prepared
-from pykernels.bench.suites import shapes
+from pykernels import ops
+from pykernels.bench import baselines, suites
+from pykernels.bench.case import ONE_THREAD, Case, Prepared, Target, shapes
 from pykernels.reference import attention as reference
 from pykernels.testing import assert_close
 
 NAME = "attention"
+OP = "sdpa"  # the registry op of our contenders
 SHAPE = "BxHxNxD"
 BASELINES = ("numpy", "torch")
 CHECKED_ROWS = 64  # query rows compared with the reference
+PEAK_MEMORY_LIMIT = 64 * 2**20  # bytes of extra memory a 16k-token causal sdpa may take
+TARGETS = [  # the attention issue's acceptance lines
+    Target("sdpa vs PyTorch SDPA, non-causal N=1024 D=64", "torch", 1.5, shapes("4x8x1024x64")),
+    Target("sdpa vs PyTorch SDPA, causal N=1024 D=64", "torch", 2.5, shapes("4x8x1024x64-causal")),
+    Target("2 threads vs 1, N >= 1024, worst case", ONE_THREAD, 1.8, lambda c: c.params["n"] >= 1024, threads=2,
+           combine="min"),
+    Target("Numba within 4x of C++, worst case", "numba", 0.25, combine="min"),
+]
 
 
 def flops(b: int, h: int, n: int, d: int, causal: bool) -> float:
@@ -34,23 +42,16 @@ def flops(b: int, h: int, n: int, d: int, causal: bool) -> float:
 
 def cases(quick: bool = False) -> list[Case]:
     found = []
-    for group in shapes("attention.json")["groups"]:
-        for s in group["shapes"]:
-            if quick and not s.get("quick", False):
-                continue
-            label = f"{s['b']}x{s['h']}x{s['n']}x{s['d']}" + ("-causal" if s["causal"] else "")
-            found.append(Case(NAME, group["name"], label, flops(s["b"], s["h"], s["n"], s["d"], s["causal"]),
-                              dict(s)))
+    for group, s in suites.entries("attention.json", quick):
+        label = f"{s['b']}x{s['h']}x{s['n']}x{s['d']}" + ("-causal" if s["causal"] else "")
+        found.append(Case(NAME, group["name"], label, flops(s["b"], s["h"], s["n"], s["d"], s["causal"]),
+                          dict(s)))
     return found
 
 
-def implementations() -> list[str]:
-    return [name for name in registry.backend_names("sdpa") if name != "reference"]
-
-
-def contenders() -> list[tuple[str, bool]]:
+def contenders(case: Case | None = None) -> list[tuple[str, bool]]:
     theirs = [name for name in baselines.available() if name in BASELINES]
-    return [(name, False) for name in implementations()] + [(name, True) for name in theirs]
+    return suites.contender_names(OP, theirs)
 
 
 def naive_sdpa(q: np.ndarray, k: np.ndarray, v: np.ndarray, causal: bool) -> np.ndarray:
@@ -72,7 +73,7 @@ def prepare(case: Case) -> Prepared:
     rows = slice(0, min(CHECKED_ROWS, p["n"]))
     ref64 = reference.sdpa(q[:, :, rows], k, v, is_causal=causal)
     ref32 = reference.sdpa(q[:, :, rows], k, v, is_causal=causal, dtype=np.float32)
-    ours = {name: (lambda name=name: ops.sdpa(q, k, v, is_causal=causal, backend=name)) for name in implementations()}
+    ours = {name: (lambda name=name: ops.sdpa(q, k, v, is_causal=causal, backend=name)) for name in suites.implementations(OP)}
     theirs = {}
     if p.get("naive"):
         theirs["numpy"] = lambda: naive_sdpa(q, k, v, causal)
@@ -85,6 +86,47 @@ def prepare(case: Case) -> Prepared:
     def check(result, what: str) -> None:
         assert_close(np.asarray(result)[:, :, rows], ref64, ref32, what=what)
 
-    contenders = [Contender(name, False, fn) for name, fn in ours.items()]
-    contenders += [Contender(name, True, fn) for name, fn in theirs.items()]
-    return Prepared(case, tuple(contenders), check)
+    return Prepared.of(case, ours, theirs, check)
+
+
+MEMORY_SCRIPT = """
+import numpy as np
+from pykernels import ops
+b, h, n, d = {shape}
+q, k, v = (np.ones((b, h, n, d), np.float32) for _ in range(3))
+out = np.full_like(q, 1.0)  # touched: its pages are not extra memory
+def rss(field):
+    return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith(field)) * 1024
+tiny = np.ones((1, 1, 8, 8), np.float32)
+ops.sdpa(tiny, tiny, tiny, is_causal=True)  # load the kernels; their workspaces stay small
+open("/proc/self/clear_refs", "w").write("5")  # reset the peak RSS to the current RSS
+before = rss("VmRSS:")
+ops.sdpa(q, k, v, is_causal=True, out=out)
+print(rss("VmHWM:") - before)
+"""
+
+
+def peak_extra_memory(shape: tuple[int, int, int, int], threads: int) -> int:
+    """Bytes the peak RSS grows by during one causal sdpa of ``shape`` into a preallocated
+    output, in a fresh process (so earlier allocations do not hide it)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+    done = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT.format(shape=tuple(shape))], env=env,
+                          capture_output=True, text=True, check=True)
+    return int(done.stdout.strip())
+
+
+def ratio_notes(results) -> list[str]:
+    """The peak extra memory of the longest causal case of the run, when it has 16k tokens."""
+    long = [r for r in results if r.case.params["causal"] and r.case.params["n"] >= 16384]
+    if not long:
+        return []
+    p = max(long, key=lambda r: r.case.params["n"]).case.params
+    extra = peak_extra_memory((p["b"], p["h"], p["n"], p["d"]), threads=1)
+    verdict = "ok" if extra < PEAK_MEMORY_LIMIT else "FAIL"
+    return [f"peak extra memory of sdpa {p['b']}x{p['h']}x{p['n']}x{p['d']} causal: {extra / 2**20:.1f} MiB "
+            f"(need < {PEAK_MEMORY_LIMIT / 2**20:.0f} MiB) {verdict}"]
+

@@ -18,42 +18,46 @@ from __future__ import annotations
 
 import numpy as np
 
-from pykernels import geometry, ops, registry
-from pykernels.bench import baselines
-from pykernels.bench.case import Case, Contender, Prepared
-from pykernels.bench.suites import shapes
+from pykernels import geometry, ops
+from pykernels.bench import baselines, suites
+from pykernels.bench.case import ONE_THREAD, PEAK, Case, Prepared, Target, groups
 from pykernels.reference import conv as reference
 from pykernels.testing import assert_close
 
 NAME = "conv"
+OP = "conv2d"  # the registry op of our contenders
 SHAPE = "NxHxWxC-KxKxO/sS[dw]"
 BASELINES = ("numpy", "torch")
+
+TARGETS = [  # the conv issue's acceptance lines
+    Target("conv2d vs PyTorch, ResNet-50 batch 1", "torch", 1.0, groups("resnet50-b1"), combine="geomean"),
+    Target("conv2d vs PyTorch, ResNet-50 batch 8", "torch", 1.0, groups("resnet50-b8"), combine="geomean"),
+    Target("conv2d vs PyTorch, MobileNetV2 depthwise", "torch", 1.0, groups("mobilenetv2-dw"), combine="geomean"),
+    Target("share of the FMA peak on 3x3 layers with >= 64 channels, worst case", PEAK, 70.0,
+           lambda c: c.params["k"] == 3 and c.params["groups"] == 1 and c.params["c"] >= 64, combine="min"),
+    Target("2 threads vs 1, ResNet-50", ONE_THREAD, 1.7, groups("resnet50-b1", "resnet50-b8"), threads=2,
+           combine="geomean"),
+    Target("Numba within 4x of C++, worst case", "numba", 0.25, combine="min"),
+]
 
 
 def cases(quick: bool = False) -> list[Case]:
     found = []
-    for group in shapes("conv.json")["groups"]:
-        for s in group["shapes"]:
-            if quick and not s.get("quick", False):
-                continue
-            n, h, w, c, o, k, stride, pad = (s[key] for key in ("batch", "h", "w", "c", "o", "k", "stride", "padding"))
-            groups = s["groups"]
-            oh, ow = geometry.conv_output(NAME, (h, w), (k, k), (stride, stride), (pad,) * 4)
-            label = f"{n}x{h}x{w}x{c}-{k}x{k}x{o}/s{stride}" + ("dw" if groups == c > 1 else "")
-            flops = 2.0 * n * oh * ow * o * (c // groups) * k * k
-            found.append(Case(NAME, group["name"], label, flops, {**s, "activation": group["activation"]}))
+    for group, s in suites.entries("conv.json", quick):
+        n, h, w, c, o, k, stride, pad = (s[key] for key in ("batch", "h", "w", "c", "o", "k", "stride", "padding"))
+        groups = s["groups"]
+        oh, ow = geometry.conv_output(NAME, (h, w), (k, k), (stride, stride), (pad,) * 4)
+        label = f"{n}x{h}x{w}x{c}-{k}x{k}x{o}/s{stride}" + ("dw" if groups == c > 1 else "")
+        flops = 2.0 * n * oh * ow * o * (c // groups) * k * k
+        found.append(Case(NAME, group["name"], label, flops, {**s, "activation": group["activation"]}))
     return found
 
 
-def implementations() -> list[str]:
-    return [name for name in registry.backend_names("conv2d") if name != "reference"]
-
-
-def contenders() -> list[tuple[str, bool]]:
+def contenders(case: Case | None = None) -> list[tuple[str, bool]]:
     theirs = [name for name in baselines.available() if name in BASELINES]
     if "torch" in theirs:
         theirs.append("torch-nhwc")
-    return [(name, False) for name in implementations()] + [(name, True) for name in theirs]
+    return suites.contender_names(OP, theirs)
 
 
 def numpy_conv(x, hwio, bias, stride, pad, groups, activation):
@@ -89,7 +93,7 @@ def prepare(case: Case) -> Prepared:
     ref64, ref32 = reference.conv2d(x, oihw, *args), reference.conv2d(x, oihw, *args, dtype=np.float32)
     ours = {name: (lambda name=name: ops.conv2d(x, oihw, bias, stride, pad, 1, groups, act,
                                                 data_format="channels_last", backend=name))
-            for name in implementations()}
+            for name in suites.implementations(OP)}
     theirs = {"numpy": lambda: numpy_conv(x, hwio, bias, stride, pad, groups, act)}
     torch = baselines.module("torch")
     if torch is not None:
@@ -113,6 +117,4 @@ def prepare(case: Case) -> Prepared:
         factor = 16.0 if what.rsplit(" ", 1)[-1] in theirs else 4.0
         assert_close(np.asarray(result), ref64, ref32, factor=factor, what=what)
 
-    contenders = [Contender(name, False, fn) for name, fn in ours.items()]
-    contenders += [Contender(name, True, fn) for name, fn in theirs.items()]
-    return Prepared(case, tuple(contenders), check)
+    return Prepared.of(case, ours, theirs, check)

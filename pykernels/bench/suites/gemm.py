@@ -11,37 +11,40 @@ from __future__ import annotations
 
 import numpy as np
 
-from pykernels import ops, registry
-from pykernels.bench import baselines
-from pykernels.bench.case import Case, Contender, Prepared
-from pykernels.bench.suites import shapes
+from pykernels import ops
+from pykernels.bench import baselines, suites
+from pykernels.bench.case import ONE_THREAD, PEAK, Case, Prepared, Target, groups, shapes
 from pykernels.reference import gemm as reference
 from pykernels.testing import assert_close
 
 NAME = "gemm"
+OP = "gemm"  # the registry op of our contenders
 SHAPE = "MxKxN"
 BASELINES = ("numpy", "torch")
+
+LARGE_SQUARE = shapes("1024x1024x1024", "2048x2048x2048")
+TARGETS = [  # the foundation issue's acceptance lines
+    Target("f32 GEMM vs NumPy (OpenBLAS), M=N=K=1024 and 2048", "numpy", 1.0, LARGE_SQUARE),
+    Target("f32 GEMM share of the FMA peak, M=N=K=1024 and 2048", PEAK, 80.0, LARGE_SQUARE),
+    Target("f32 GEMM on 2 threads vs 1", ONE_THREAD, 1.8, LARGE_SQUARE, threads=2),
+    Target("f32 GEMM vs NumPy at inference shapes (tall-skinny), worst case", "numpy", 1.0, groups("tall-skinny"),
+           combine="min"),
+    Target("Numba GEMM within 3x of C++, worst case", "numba", 1 / 3, combine="min"),
+]
 
 
 def cases(quick: bool = False) -> list[Case]:
     found = []
-    for group in shapes("gemm.json")["groups"]:
-        for s in group["shapes"]:
-            if quick and not s.get("quick", False):
-                continue
-            m, k, n = s["m"], s["k"], s["n"]
-            found.append(Case(NAME, group["name"], f"{m}x{k}x{n}", 2.0 * m * k * n,
-                              {"op": group["op"], "m": m, "k": k, "n": n}, bytes=4.0 * (m * k + k * n + m * n)))
+    for group, s in suites.entries("gemm.json", quick):
+        m, k, n = s["m"], s["k"], s["n"]
+        found.append(Case(NAME, group["name"], f"{m}x{k}x{n}", 2.0 * m * k * n,
+                          {"op": group["op"], "m": m, "k": k, "n": n}, bytes=4.0 * (m * k + k * n + m * n)))
     return found
 
 
-def implementations() -> list[str]:
-    return [name for name in registry.backend_names("gemm") if name != "reference"]
-
-
-def contenders() -> list[tuple[str, bool]]:
+def contenders(case: Case | None = None) -> list[tuple[str, bool]]:
     theirs = [name for name in baselines.available() if name in BASELINES]
-    return [(name, False) for name in implementations()] + [(name, True) for name in theirs]
+    return suites.contender_names(OP, theirs)
 
 
 def prepare(case: Case) -> Prepared:
@@ -52,7 +55,7 @@ def prepare(case: Case) -> Prepared:
     if p["op"] == "matmul":
         b = rng.standard_normal((p["k"], p["n"]), dtype=np.float32)
         ref64, ref32 = reference.gemm(a, b), reference.gemm(a, b, dtype=np.float32)
-        ours = {name: (lambda name=name: ops.matmul(a, b, backend=name)) for name in implementations()}
+        ours = {name: (lambda name=name: ops.matmul(a, b, backend=name)) for name in suites.implementations(OP)}
         theirs = {"numpy": lambda: a @ b}
         if torch is not None:
             ta, tb = torch.from_numpy(a), torch.from_numpy(b)
@@ -63,7 +66,7 @@ def prepare(case: Case) -> Prepared:
         ref64 = reference.linear(a, w, bias, "relu")
         ref32 = reference.linear(a, w, bias, "relu", dtype=np.float32)
         ours = {name: (lambda name=name: ops.linear(a, w, bias, activation="relu", backend=name))
-                for name in implementations()}
+                for name in suites.implementations(OP)}
         theirs = {"numpy": lambda: np.maximum(a @ w.T + bias, 0)}
         if torch is not None:
             functional = torch.nn.functional
@@ -73,6 +76,4 @@ def prepare(case: Case) -> Prepared:
     def check(result, what: str) -> None:
         assert_close(np.asarray(result), ref64, ref32, what=what)
 
-    contenders = [Contender(name, False, fn) for name, fn in ours.items()]
-    contenders += [Contender(name, True, fn) for name, fn in theirs.items()]
-    return Prepared(case, tuple(contenders), check)
+    return Prepared.of(case, ours, theirs, check)

@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from pykernels import ops, registry
-from pykernels.bench import baselines
-from pykernels.bench.case import Case, Contender, Prepared
-from pykernels.bench.suites import shapes
+from pykernels import ops
+from pykernels.bench import baselines, suites
+from pykernels.bench.case import Case, Contender, Prepared, Target, groups, shapes
 from pykernels.formats import Int8ConvWeights, Int8Weights
 from pykernels.reference import gemm as reference
 from pykernels.reference import int8 as int8_reference
 
 NAME = "int8"
+OP = "gemm_int8"  # the registry op of our contenders
 SHAPE = "MxKxN"
 OURS_F32 = "f32-gemm"
 BASELINE_NAMES = {
@@ -39,31 +39,32 @@ BASELINE_NAMES = {
 CONV_GROUP = "resnet50-b1"
 MAX_LINEAR_RELATIVE_ERROR = 0.02  # quantized vs float linear on random data (~0.5% typical)
 
+TARGETS = [  # the int8 issue's acceptance lines, single thread
+    Target("int8 GEMM vs our f32 GEMM", OURS_F32, 1.7, shapes("1024x1024x1024", "2048x2048x2048")),
+    Target("quantized Linear vs FBGEMM dynamic Linear, M=128 and 512", "torch-fbgemm", 1.0,
+           lambda c: c.params["op"] == "linear_int8" and c.params["m"] in (128, 512)),
+    Target("quantized Linear vs our f32 Linear, M=1", OURS_F32, 1.5,
+           lambda c: c.params["op"] == "linear_int8" and c.params["m"] == 1),
+    Target("int8 GEMM vs torch._int_mm", "torch._int_mm", 100.0, groups("gemm")),
+    Target("int8 GEMM vs ONNX Runtime MatMulInteger, M=N=K=512-2048", "onnxruntime", 1.0,
+           lambda c: c.group == "gemm" and c.params["m"] == c.params["k"] == c.params["n"]),
+]
+
 
 def cases(quick: bool = False) -> list[Case]:
     found = []
-    for group in shapes("int8.json")["groups"]:
-        for s in group["shapes"]:
-            if quick and not s.get("quick", False):
-                continue
-            m, k, n = s["m"], s["k"], s["n"]
-            found.append(Case(NAME, group["name"], f"{m}x{k}x{n}", 2.0 * m * k * n,
-                              {"op": group["op"], "m": m, "k": k, "n": n}))
-    for group in shapes("conv.json")["groups"]:
+    for group, s in suites.entries("int8.json", quick):
+        m, k, n = s["m"], s["k"], s["n"]
+        found.append(Case(NAME, group["name"], f"{m}x{k}x{n}", 2.0 * m * k * n,
+                          {"op": group["op"], "m": m, "k": k, "n": n}))
+    for group, s in suites.entries("conv.json", quick):
         if group["name"] != CONV_GROUP:
             continue
-        for s in group["shapes"]:
-            if quick and not s.get("quick", False):
-                continue
-            pixels = s["batch"] * (((s["h"] + 2 * s["padding"] - s["k"]) // s["stride"] + 1) ** 2)
-            work = 2.0 * pixels * s["k"] * s["k"] * s["c"] * s["o"]
-            found.append(Case(NAME, "conv-" + group["name"], f"{s['h']}x{s['c']}->{s['o']} k{s['k']}s{s['stride']}",
-                              work, {"op": "conv2d_int8", **s}))
+        pixels = s["batch"] * (((s["h"] + 2 * s["padding"] - s["k"]) // s["stride"] + 1) ** 2)
+        work = 2.0 * pixels * s["k"] * s["k"] * s["c"] * s["o"]
+        found.append(Case(NAME, "conv-" + group["name"], f"{s['h']}x{s['c']}->{s['o']} k{s['k']}s{s['stride']}",
+                          work, {"op": "conv2d_int8", **s}))
     return found
-
-
-def implementations() -> list[str]:
-    return [name for name in registry.backend_names("gemm_int8") if name != "reference"]
 
 
 def _installed(name: str) -> bool:
@@ -71,9 +72,10 @@ def _installed(name: str) -> bool:
     return name in (OURS_F32, "f32-conv") or package in baselines.available()
 
 
-def contenders() -> list[tuple[str, bool]]:
-    theirs = dict.fromkeys(b for names in BASELINE_NAMES.values() for b in names if _installed(b))
-    return [(name, False) for name in implementations()] + [(name, True) for name in theirs]
+def contenders(case: Case | None = None) -> list[tuple[str, bool]]:
+    wanted = [b for op, names in BASELINE_NAMES.items() if case is None or op == case.params["op"] for b in names]
+    theirs = dict.fromkeys(b for b in wanted if _installed(b))
+    return suites.contender_names(OP, theirs)
 
 
 def _ort_session(m: int, k: int, n: int):
@@ -105,7 +107,7 @@ def _prepare_matmul(p, rng, torch):
     packed = ops.pack_int8(b)
     af, bf = a.astype(np.float32), b.astype(np.float32)
     expected = int8_reference.gemm_s64(a, 0, packed.data)
-    ours = {name: (lambda name=name: ops.matmul_int8(a, packed, backend=name)) for name in implementations()}
+    ours = {name: (lambda name=name: ops.matmul_int8(a, packed, backend=name)) for name in suites.implementations(OP)}
     theirs = {OURS_F32: lambda: ops.matmul(af, bf), "numpy": lambda: af @ bf}
     if torch is not None:
         ta, tb = torch.from_numpy(a.view(np.int8)), torch.from_numpy(b)
@@ -127,7 +129,7 @@ def _prepare_linear(p, rng, torch):
     bias = rng.standard_normal(n, dtype=np.float32)
     weights = Int8Weights.from_float(w, per_channel=True)
     ref64 = reference.linear(x, w, bias)
-    ours = {name: (lambda name=name: ops.linear_int8(x, weights, bias, backend=name)) for name in implementations()}
+    ours = {name: (lambda name=name: ops.linear_int8(x, weights, bias, backend=name)) for name in suites.implementations(OP)}
     theirs = {OURS_F32: lambda: ops.linear(x, w, bias), "numpy": lambda: x @ w.T + bias}
     if torch is not None:
         qw = torch.quantize_per_channel(torch.from_numpy(weights.data.astype(np.float32) * weights.scale[:, None]),
@@ -159,7 +161,7 @@ def _prepare_conv(p, rng, torch):
     out_scale = float(np.abs(ref).max()) / 127
     q = dict(x_scale=x_scale, x_zero_point=x_zp, out_dtype=np.uint8, out_scale=out_scale, out_zero_point=128)
     ours = {name: (lambda name=name: ops.conv2d_int8(codes, weights, bias, stride, pad, backend=name, **q))
-            for name in implementations()}
+            for name in suites.implementations("conv2d_int8")}
     w_oihw = ops.oihw_from_hwio(kernel)
     theirs = {"f32-conv": lambda: ops.conv2d(x, w_oihw, bias, stride, pad, data_format="channels_last")}
     if torch is not None:

@@ -10,37 +10,38 @@ from __future__ import annotations
 
 import numpy as np
 
-from pykernels import ops, registry
-from pykernels.bench import baselines
-from pykernels.bench.case import Case, Contender, Prepared
-from pykernels.bench.suites import shapes
+from pykernels import ops
+from pykernels.bench import baselines, suites
+from pykernels.bench.case import ONE_THREAD, Case, Prepared, Target, groups, shapes
 from pykernels.reference import lstm as reference
 from pykernels.testing import assert_close
 
 NAME = "lstm"
+OP = "lstm_layer"  # the registry op of our contenders
 SHAPE = "TxBxIxH"
 BASELINES = ("numpy", "torch")
+
+TARGETS = [  # the LSTM issue's acceptance lines
+    Target("LSTM vs PyTorch, T=100 B=32 I=128 H=256 and T=200 B=64 I=512 H=512", "torch", 1.3,
+           groups("medium", "large")),
+    Target("LSTM vs PyTorch, classic LSTM(50) at batch 1", "torch", 3.0, shapes("50x1x32x50")),
+    Target("2 threads vs 1, large", ONE_THREAD, 1.6, groups("large"), threads=2),
+    Target("Numba within 4x of C++, worst case", "numba", 0.25, combine="min"),
+]
 
 
 def cases(quick: bool = False) -> list[Case]:
     found = []
-    for group in shapes("lstm.json")["groups"]:
-        for s in group["shapes"]:
-            if quick and not s.get("quick", False):
-                continue
-            t, b, i, h = s["t"], s["b"], s["i"], s["h"]
-            found.append(Case(NAME, group["name"], f"{t}x{b}x{i}x{h}", 2.0 * t * b * 4 * h * (i + h),
-                              {"t": t, "b": b, "i": i, "h": h}))
+    for group, s in suites.entries("lstm.json", quick):
+        t, b, i, h = s["t"], s["b"], s["i"], s["h"]
+        found.append(Case(NAME, group["name"], f"{t}x{b}x{i}x{h}", 2.0 * t * b * 4 * h * (i + h),
+                          {"t": t, "b": b, "i": i, "h": h}))
     return found
 
 
-def implementations() -> list[str]:
-    return [name for name in registry.backend_names("lstm_layer") if name != "reference"]
-
-
-def contenders() -> list[tuple[str, bool]]:
+def contenders(case: Case | None = None) -> list[tuple[str, bool]]:
     theirs = [name for name in baselines.available() if name in BASELINES]
-    return [(name, False) for name in implementations()] + [(name, True) for name in theirs]
+    return suites.contender_names(OP, theirs)
 
 
 def prepare(case: Case) -> Prepared:
@@ -54,7 +55,7 @@ def prepare(case: Case) -> Prepared:
     # step's output, computed in float64 over the whole sequence once.
     out64, _ = reference.lstm(x, weights)
     out32, _ = reference.lstm(x, weights, dtype=np.float32)
-    ours = {name: (lambda name=name: ops.lstm(x, weights, backend=name)[0]) for name in implementations()}
+    ours = {name: (lambda name=name: ops.lstm(x, weights, backend=name)[0]) for name in suites.implementations(OP)}
     theirs = {"numpy": lambda: reference.lstm(x, weights, dtype=np.float32)[0]}
     torch = baselines.module("torch")
     if torch is not None:
@@ -72,6 +73,4 @@ def prepare(case: Case) -> Prepared:
     def check(result, what: str) -> None:
         assert_close(np.asarray(result), out64, out32, what=what)
 
-    contenders = [Contender(name, False, fn) for name, fn in ours.items()]
-    contenders += [Contender(name, True, fn) for name, fn in theirs.items()]
-    return Prepared(case, tuple(contenders), check)
+    return Prepared.of(case, ours, theirs, check)

@@ -9,30 +9,36 @@ dense product's, 2 M K N, so GFLOP/s reads as dense-equivalent throughput and ra
 between contenders are speedups.
 
 Group "digits-cnn" times a whole model: the shipped digits CNN pruned to 80%, converted
-by ``compress.sparsify`` (ours, per backend) against the same pruned weights in dense
-layers ("pykernels-dense"), at each batch; its FLOPs are the dense model's.
-
-``plot(run, directory)`` (``pykernels bench sparse --plot DIR``) draws the sparsity
-sweeps: speedup over dense OpenBLAS against sparsity, one curve per pattern and dense
-width, with the measured CSR break-even marked.
+to sparse layers by ``compress.sparsify`` (ours, per backend), against the same weights in
+dense layers ("pykernels-dense"), at each batch; its FLOPs are the dense model's.
 """
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 import numpy as np
 
-from pykernels import compress, formats, ops, registry
-from pykernels.bench import baselines
-from pykernels.bench.case import Case, Contender, Prepared
-from pykernels.bench.suites import shapes
+from pykernels import compress, formats, ops
+from pykernels.bench import baselines, suites
+from pykernels.bench.case import ONE_THREAD, Case, Prepared, Target, shapes
 from pykernels.reference import spmm as reference
 from pykernels.testing import assert_close
 
 NAME = "sparse"
+OP = "spmm"  # the registry op of our contenders
 SHAPE = "MxKxN@pattern:sparsity"
 BASELINES = ("numpy", "pykernels-dense", "scipy", "torch-csr", "torch-bsr")
+
+CSR_90 = shapes("1024x1024x256@unstructured:0.9")
+TARGETS = [  # the sparse issue's acceptance lines: W 1024x1024, 256 dense columns
+    Target("CSR at 90% vs dense OpenBLAS", "numpy", 4.0, CSR_90),
+    Target("CSR at 90% vs scipy.sparse", "scipy", 5.0, CSR_90),
+    Target("BSR at 90%, best block, vs dense OpenBLAS", "numpy", 6.0,
+           lambda c: c.shape.startswith("1024x1024x256@bsr") and c.shape.endswith(":0.9"), combine="max"),
+    Target("2:4 vs dense OpenBLAS", "numpy", 1.3, shapes("1024x1024x256@2:4:0.5")),
+    Target("CSR at 90%, 2 threads vs 1", ONE_THREAD, 1.8, CSR_90, threads=2),
+]
+BREAK_EVEN_SHAPE, BREAK_EVEN_LIMIT = (1024, 1024, 256), 0.60  # CSR vs dense: even at <= 60% sparsity
 
 
 def _points(group: dict, quick: bool):
@@ -47,7 +53,7 @@ def _points(group: dict, quick: bool):
 
 def cases(quick: bool = False) -> list[Case]:
     found = []
-    for group in shapes("sparse.json")["groups"]:
+    for group in suites.shapes("sparse.json")["groups"]:
         if "model" in group:
             for batch in (group["quick"] if quick else group)["batches"]:
                 found.append(Case(NAME, group["name"], f"{group['model']}@b{batch}",
@@ -63,6 +69,7 @@ def cases(quick: bool = False) -> list[Case]:
 
 def _digits(weights: str):
     from pykernels.models import digits_cnn
+
     return digits_cnn.build(weights)
 
 
@@ -78,19 +85,17 @@ def _model_flops(model) -> float:
     return total
 
 
-def implementations() -> list[str]:
-    return [name for name in registry.backend_names("spmm") if name != "reference"]
-
-
 def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def contenders() -> list[tuple[str, bool]]:
+def contenders(case: Case | None = None) -> list[tuple[str, bool]]:
+    if case is not None and "model" in case.params:
+        return suites.contender_names(OP, ["pykernels-dense"])
     theirs = ["numpy", "pykernels-dense"] + ["scipy"] * _installed("scipy")
     if "torch" in baselines.available():
-        theirs += ["torch-csr", "torch-bsr"]
-    return [(name, False) for name in implementations()] + [(name, True) for name in theirs]
+        theirs += ["torch-csr"] + ["torch-bsr"] * (case is None or case.params["pattern"].startswith("block"))
+    return suites.contender_names(OP, theirs)
 
 
 def weights(m: int, k: int, pattern: str, sparsity: float, seed: int = 0):
@@ -108,17 +113,17 @@ def _prepare_model(case: Case) -> Prepared:
     dense = _digits(p["model"])
     x = np.random.default_rng(1).random((p["batch"], *dense.input_shape[1:]), dtype=np.float32)
     expected = dense(x)
-    contenders = [Contender("pykernels-dense", True, lambda: dense(x))]
-    for name in implementations():
+    ours = {}
+    for name in suites.implementations(OP):
         sparse = compress.sparsify(dense)
         for layer in sparse.layers:
             layer.backend = name
-        contenders.insert(0, Contender(name, False, lambda sparse=sparse: sparse(x)))
+        ours[name] = lambda sparse=sparse: sparse(x)
 
     def check(result, what: str) -> None:
         np.testing.assert_allclose(result, expected, rtol=1e-4, atol=1e-6, err_msg=what)
 
-    return Prepared(case, tuple(contenders), check)
+    return Prepared.of(case, ours, {"pykernels-dense": lambda: dense(x)}, check)
 
 
 def prepare(case: Case) -> Prepared:
@@ -128,7 +133,7 @@ def prepare(case: Case) -> Prepared:
     wd, ws = weights(p["m"], p["k"], p["pattern"], p["sparsity"])
     x = np.random.default_rng(1).standard_normal((p["k"], p["n"]), dtype=np.float32)
     ref64, ref32 = reference.spmm(ws, x), reference.spmm(ws, x, dtype=np.float32)
-    ours = {name: (lambda name=name: ops.spmm(ws, x, backend=name)) for name in implementations()}
+    ours = {name: (lambda name=name: ops.spmm(ws, x, backend=name)) for name in suites.implementations(OP)}
     theirs = {"numpy": lambda: wd @ x, "pykernels-dense": lambda: ops.matmul(wd, x)}
     if _installed("scipy"):
         import scipy.sparse as sp
@@ -147,55 +152,74 @@ def prepare(case: Case) -> Prepared:
         result = result.numpy() if hasattr(result, "numpy") else np.asarray(result)
         assert_close(result, ref64, ref32, what=what)
 
-    contenders = [Contender(name, False, fn) for name, fn in ours.items()]
-    contenders += [Contender(name, True, fn) for name, fn in theirs.items()]
-    return Prepared(case, tuple(contenders), check)
+    return Prepared.of(case, ours, theirs, check)
 
 
-def _break_even(points: list[tuple[float, float]]) -> float | None:
-    """The lowest sparsity where the speedup reaches 1, interpolated between measured points."""
-    for (s0, r0), (s1, r1) in zip(points, points[1:]):
-        if r0 < 1.0 <= r1:
-            return s0 + (1.0 - r0) / (r1 - r0) * (s1 - s0)
-    return points[0][0] if points and points[0][1] >= 1.0 else None
+def break_even(points) -> float | None:
+    """The sparsity where the speedup over dense crosses 1, interpolated linearly between
+    the (sparsity, speedup) ``points``; None when no point reaches 1."""
+    previous = None
+    for sparsity, speedup in sorted(points):
+        if speedup >= 1.0:
+            if previous is None:
+                return sparsity
+            s0, r0 = previous
+            return s0 + (1.0 - r0) / (speedup - r0) * (sparsity - s0)
+        previous = (sparsity, speedup)
+    return None
 
 
-def plot(run, directory: Path) -> list[Path]:
-    """``sparse_speedup.png``: per sweep group and thread count, our speedup over dense
-    ``numpy`` (OpenBLAS) against sparsity, a curve per (pattern, N); the CSR break-even marked."""
-    from pykernels.bench.plots import pyplot
-    sweeps = [m for m in run.measurements if not m.baseline and "sparsity" in m.case.params and "numpy" in m.speedup
-              and m.case.group.startswith("sweep")]
-    if not sweeps:
+def ratio_notes(results) -> list[str]:
+    """CSR's break-even sparsity against dense OpenBLAS, from the run's one-thread sweep."""
+    m, k, n = BREAK_EVEN_SHAPE
+    points = [(r.case.params["sparsity"], r.ratios["numpy"]) for r in results
+              if r.threads == 1 and r.case.params.get("pattern") == "unstructured" and "numpy" in r.ratios
+              and (r.case.params["m"], r.case.params["k"], r.case.params["n"]) == (m, k, n)]
+    if len(points) < 2:
         return []
-    panels = sorted({(m.case.group, m.threads) for m in sweeps})
+    found = break_even(points)
+    verdict = "no sparsity of the run" if found is None else \
+        f"{found:.1%} ({'ok' if found <= BREAK_EVEN_LIMIT else 'FAIL'})"
+    return [f"CSR break-even against dense OpenBLAS, W {m}x{k}, N={n}, from {len(points)} sparsities: {verdict}, "
+            f"need <= {BREAK_EVEN_LIMIT:.0%}"]
+
+
+def plot(run, directory):
+    """``sparse_speedup.png``: our speedup over dense NumPy against sparsity, one panel per
+    group, one line per shape and pattern; the break-even (speedup 1) marked."""
+    from pykernels.bench.plots import pyplot
+
     plt = pyplot()
-    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 4.8), squeeze=False, sharey=True)
-    for ax, (group, threads) in zip(axes[0], panels):
-        mine = [m for m in sweeps if (m.case.group, m.threads) == (group, threads)]
-        curves: dict[tuple, list[tuple[float, float]]] = {}
-        for m in mine:
-            p = m.case.params
-            curves.setdefault((m.name, p["pattern"], p["n"]), []).append((p["sparsity"], m.speedup["numpy"]))
-        for (name, pattern, n), points in sorted(curves.items()):
-            points.sort()
-            style = {"marker": "o", "markersize": 4} if len(points) > 1 else {"marker": "*", "markersize": 9}
-            ax.plot([100 * s for s, _ in points], [r for _, r in points], label=f"{name} {pattern}, N={n}", **style)
-            even = _break_even(points) if pattern == "unstructured" else None
+    threads = run.thread_counts[0]
+    ours = [m for m in run.measurements if not m.baseline and m.threads == threads and "numpy" in m.speedup
+            and "sparsity" in m.case.params]
+    if not ours:
+        return []
+    first = ours[0].name
+    groups = list(dict.fromkeys(m.case.group for m in ours))
+    fig, axes = plt.subplots(1, len(groups), figsize=(6 * len(groups), 4.5), squeeze=False)
+    for ax, group in zip(axes[0], groups):
+        series: dict[str, list[tuple[float, float]]] = {}
+        for m in ours:
+            if m.case.group == group and m.name == first:
+                p = m.case.params
+                series.setdefault(f"{p['m']}x{p['k']}, N={p['n']}, {p['pattern']}", []).append(
+                    (100 * p["sparsity"], m.speedup["numpy"]))
+        for label, points in series.items():
+            ax.plot(*zip(*sorted(points)), marker="o", markersize=4, label=label)
+            even = break_even([(s / 100, r) for s, r in points]) if "unstructured" in label else None
             if even is not None and len(points) > 1:
                 ax.axvline(100 * even, color="grey", linewidth=0.8, linestyle=":")
-                ax.annotate(f"{name} break-even {even:.0%}\n(N={n})", (100 * even, 1.0), fontsize=7, rotation=90,
-                            xytext=(3, 5), textcoords="offset points")
-        ax.axhline(1.0, color="black", linewidth=1, linestyle="--", label="dense OpenBLAS (numpy)")
+        ax.axhline(1.0, color="black", linewidth=1, linestyle="--", label="break-even with dense NumPy (OpenBLAS)")
         ax.set_yscale("log")
-        ax.set_title(f"{group}: W {mine[0].case.params['m']}x{mine[0].case.params['k']}, "
-                     f"{threads} thread{'s' * (threads != 1)}")
         ax.set_xlabel("sparsity (%)")
+        ax.set_title(f"sparse {group}, {first}, {threads} thread{'s' * (threads != 1)}")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
-    axes[0][0].set_ylabel("speedup over dense W @ X (median)")
+    axes[0][0].set_ylabel("speedup over dense W @ X (median times)")
     fig.tight_layout()
-    path = Path(directory) / "sparse_speedup.png"
+    path = directory / "sparse_speedup.png"
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return [path]
+
