@@ -12,7 +12,7 @@
 // always a prefix: inactive rows cost nothing, and the tiles of the active ones stay
 // full. The recurrent state lives in two row buffers in that order (read one, write the
 // other); the cell state is c_n itself. Without a projection the whole loop runs in one
-// OpenMP region with no allocation, fork or Python per step. Threads claim (step, block)
+// OpenMP region with no allocation, fork or Python per step. Threads claim (step, 4 blocks)
 // tasks in order from one atomic counter and a task of step s starts once every task of
 // step s - 1 is done: no barrier, so a thread the OS deschedules (a shared or
 // oversubscribed machine) holds up nobody unless it holds a claimed task, and the other
@@ -44,6 +44,7 @@ constexpr int64_t kBlockCols = kGates * kLstmBlockUnits;  // 32 packed columns p
 constexpr double kMinFlopsPerThread = 2e6;               // per step: a hand-off costs ~1-2 us
 constexpr int64_t kChunkRows = 128;                      // k rows of a W_hh chunk: 16 KB, in L1
 constexpr int kSpinsBeforeYield = 1000;                  // ~10 us of pause before yielding the core
+constexpr int64_t kTaskBlocks = 4;  // blocks per task: 32 units, whole cache lines of h, c and y per thread
 
 LstmTileKernel tile_kernel() {
   return active_isa() == Isa::Avx2 ? lstm_tile_f32_3x32_avx2 : lstm_tile_f32_portable;
@@ -239,8 +240,9 @@ void lstm_layer(const LstmArgs& a) {
       step_blocks(L, kernel, t, L.active[t], h_bufs[s & 1], h_bufs[(s + 1) & 1], 0, L.blocks, partial);
     }
   } else {
-    std::atomic<int64_t> next{0}, done{0};  // (step, block) tasks claimed / finished
-    const int64_t tasks = a.steps * L.blocks;
+    alignas(64) std::atomic<int64_t> next{0};  // (step, block group) tasks claimed
+    alignas(64) std::atomic<int64_t> done{0};  // and finished
+    const int64_t per_step = ceil_div(L.blocks, kTaskBlocks), tasks = a.steps * per_step;
 #pragma omp parallel num_threads(threads)
     {
 #pragma omp for schedule(static)
@@ -248,9 +250,10 @@ void lstm_layer(const LstmArgs& a) {
       float* partial = partial_rows();
       for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < tasks;
            i = next.fetch_add(1, std::memory_order_relaxed)) {
-        const int64_t s = i / L.blocks, q = i % L.blocks, t = time_of(s);
-        wait_for(done, s * L.blocks);
-        step_blocks(L, kernel, t, L.active[t], h_bufs[s & 1], h_bufs[(s + 1) & 1], q, q + 1, partial);
+        const int64_t s = i / per_step, q = i % per_step * kTaskBlocks, t = time_of(s);
+        wait_for(done, s * per_step);
+        step_blocks(L, kernel, t, L.active[t], h_bufs[s & 1], h_bufs[(s + 1) & 1], q,
+                    std::min(q + kTaskBlocks, L.blocks), partial);
         done.fetch_add(1, std::memory_order_release);
       }
     }
