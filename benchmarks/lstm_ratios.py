@@ -9,6 +9,7 @@ time.
 
     python benchmarks/lstm_ratios.py                         # 1 thread, every group
     python benchmarks/lstm_ratios.py --groups classic,medium --reps 21
+    python benchmarks/lstm_ratios.py --groups large --against torch --reps 5
     python benchmarks/lstm_ratios.py --scaling --groups large  # cpu: 1 thread / 2 threads
 
 Columns: our GFLOP/s and % of the FMA peak, then the baselines' time over ours (> 1:
@@ -26,16 +27,17 @@ from pykernels.bench.baselines import limit_threads
 from pykernels.bench.suites import lstm
 
 
-def compare(cases, threads: int, reps: int, clock: str) -> None:
+def compare(cases, threads: int, reps: int, clock: str, only: set[str]) -> None:
     peak = machine.fma_peak(threads)
     print(f"{threads} thread(s), {clock} time, FMA peak {peak:.0f} GFLOP/s, median of {reps} interleaved ratios "
           "per case")
     for case in cases:
         prepared = lstm.prepare(case)
+        contenders = [c for c in prepared.contenders if c.name == "cpu" or not only or c.name in only]
         with limit_threads(threads):
-            for contender in prepared.contenders:
+            for contender in contenders:
                 runner.ready(prepared, contender)  # warm-up, compile, check
-            times = interleaved({c.name: c.run for c in prepared.contenders}, reps, CLOCKS[clock])
+            times = interleaved({c.name: c.run for c in contenders}, reps, CLOCKS[clock])
         gflops = case.flops / sorted(times["cpu"])[len(times["cpu"]) // 2] / 1e9
         cells = "  ".join(f"{name} {median_ratio(times, name, 'cpu'):5.2f}x" for name in times if name != "cpu")
         print(f"  {case.group:8s} {case.shape:16s} cpu {gflops:6.1f} GFLOP/s {100 * gflops / peak:4.0f}%  {cells}")
@@ -69,6 +71,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--reps", type=int, default=11)
     parser.add_argument("--quick", action="store_true", help="only the cases marked quick")
+    parser.add_argument("--against", default="", help="comma-separated contenders besides cpu (default: all)")
     parser.add_argument("--scaling", action="store_true", help="cpu backend on 1 vs 2 threads")
     parser.add_argument("--clock", choices=sorted(CLOCKS), help="default: cpu with one thread, else wall")
     args = parser.parse_args()
@@ -77,7 +80,8 @@ def main() -> None:
     if args.scaling:
         scaling(cases, args.reps)
     else:
-        compare(cases, args.threads, args.reps, args.clock or ("cpu" if args.threads == 1 else "wall"))
+        compare(cases, args.threads, args.reps, args.clock or ("cpu" if args.threads == 1 else "wall"),
+                set(filter(None, args.against.split(","))))
 
 
 if __name__ == "__main__":
