@@ -96,8 +96,9 @@ def test_lstm_batch_zero_and_strided_input(backend, rng):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_lstm_cell(backend, rng):
-    batch, inputs, hidden = 5, 7, 19
+@pytest.mark.parametrize("batch", [3, 5])  # C++: unpacked GEMV path (batch <= 4), packed tiles
+def test_lstm_cell(backend, batch, rng):
+    inputs, hidden = 7, 19
     w_ih, w_hh, b_ih, b_hh = make_weights(rng, 1, 1, inputs, hidden)[0]
     x, h, c = random_f32(rng, (batch, inputs)), random_f32(rng, (batch, hidden)), random_f32(rng, (batch, hidden))
     h1, c1 = pk.ops.lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh, backend=backend)

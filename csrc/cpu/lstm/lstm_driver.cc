@@ -8,6 +8,12 @@
 //         for each tile of 3 active rows:  fused tile (lstm_tile.h): gates, c, h
 //     [proj: h = h_raw W_hr^T, one sgemm over the active rows]
 //
+// A single step of at most kGemvMaxBatch rows without projection (lstm_cell, streaming
+// inference) packs
+// nothing: xw += h0 W_hh^T runs as sgemm's skinny GEMV reading W_hh once in its own
+// layout, and the tiles only apply the gates (k = 0); packing would cost a full extra
+// pass over W_hh.
+//
 // Rows are visited longest first, so the rows still running at step t (t < length) are
 // always a prefix: inactive rows cost nothing, and the tiles of the active ones stay
 // full. The recurrent state lives in two row buffers in that order (read one, write the
@@ -44,6 +50,7 @@ constexpr int64_t kBlockCols = kGates * kLstmBlockUnits;  // 32 packed columns p
 constexpr double kMinFlopsPerThread = 2e6;               // per step: a hand-off costs ~1-2 us
 constexpr int64_t kChunkRows = 128;                      // k rows of a W_hh chunk: 16 KB, in L1
 constexpr int kSpinsBeforeYield = 1000;                  // ~10 us of pause before yielding the core
+constexpr int64_t kGemvMaxBatch = 4;  // sgemm's skinny kernels take up to 4 rows
 constexpr int64_t kTaskBlocks = 4;  // blocks per task: 32 units, whole cache lines of h, c and y per thread
 
 LstmTileKernel tile_kernel() {
@@ -60,7 +67,7 @@ struct Layer {
   const LstmArgs& a;
   int64_t state;          // R: hidden or proj size
   int64_t blocks;         // hidden blocks of 8 units
-  int64_t chunks;         // k chunks of each block's product
+  int64_t chunks;         // k chunks of each block's product, 0 when xw already holds it
   bool time_major;        // xw rows are t * batch + b (else b * steps + t)
   const float* xw;        // steps * batch rows of 4H gate pre-activations
   float* w_pack;          // blocks x state x 32
@@ -85,9 +92,10 @@ void step_blocks(const Layer& L, LstmTileKernel kernel, int64_t t, int64_t n, co
     const int64_t u0 = q * kLstmBlockUnits;
     const int units = static_cast<int>(std::min<int64_t>(kLstmBlockUnits, H - u0));
     const float* w = L.w_pack + q * R * kBlockCols;
-    for (int64_t c = 0; c < L.chunks; ++c) {
-      const int64_t k0 = R * c / L.chunks, k1 = R * (c + 1) / L.chunks;
-      const LstmChunk chunk{c == 0, c == L.chunks - 1};
+    const int64_t chunks = std::max<int64_t>(L.chunks, 1);
+    for (int64_t c = 0; c < chunks; ++c) {
+      const int64_t k0 = R * c / chunks, k1 = L.chunks ? R * (c + 1) / chunks : 0;
+      const LstmChunk chunk{c == 0, c == chunks - 1};
       for (int64_t i0 = 0; i0 < n; i0 += kLstmTileRows) {
         const int rows = static_cast<int>(std::min<int64_t>(kLstmTileRows, n - i0));
         LstmTileRows r;
@@ -138,6 +146,17 @@ bool x_time_major(const LstmArgs& a) { return a.steps == 1 || a.batch == 1 || a.
 int64_t x_row_stride(const LstmArgs& a) {
   if (a.batch == 1) return a.x_ts;
   return x_time_major(a) ? a.x_bs : a.x_ts;
+}
+
+// xw += h0 W_hh^T for a single step (the unpacked path); rows of xw and h0 in batch order.
+void recurrent_gemv(const LstmArgs& a, float* xw) {
+  SgemmArgs g;
+  g.m = a.batch, g.n = kGates * a.hidden, g.k = a.proj ? a.proj : a.hidden;
+  g.a = a.h0, g.a_rs = g.k, g.a_cs = 1;
+  g.b = a.w_hh, g.b_rs = 1, g.b_cs = g.k;
+  g.c = xw, g.c_rs = g.n;
+  g.accumulate = true;
+  sgemm(g);
 }
 
 void input_projection(const LstmArgs& a, float* xw) {
@@ -198,8 +217,9 @@ void lstm_layer(const LstmArgs& a) {
   if (a.batch == 0) return;
   if (a.steps == 0) return empty_sequence(a, state);
   static thread_local ScratchBuffer xw_scratch, w_scratch, h_scratch;
+  const bool gemv = a.steps == 1 && a.batch <= kGemvMaxBatch && !a.w_hr;
   // One chunk when one tile covers the batch: then nothing is reused across tiles.
-  const int64_t chunks = a.batch > kLstmTileRows ? ceil_div(state, kChunkRows) : 1;
+  const int64_t chunks = gemv ? 0 : a.batch > kLstmTileRows ? ceil_div(state, kChunkRows) : 1;
   Layer L{a, state, ceil_div(a.hidden, kLstmBlockUnits), chunks, x_time_major(a), nullptr, nullptr, nullptr,
           {}, {}};
   float* xw = xw_scratch.floats(a.steps * a.batch * kGates * a.hidden);
@@ -209,6 +229,7 @@ void lstm_layer(const LstmArgs& a) {
   float* h_bufs[2] = {h_buf, h_buf + a.batch * state};
   L.h_raw = h_buf + 2 * a.batch * state;
   input_projection(a, xw);
+  if (gemv && a.h0) recurrent_gemv(a, xw);
   prepare_rows(L, h_bufs[0], h_bufs[1]);
 
   const LstmTileKernel kernel = tile_kernel();
@@ -232,8 +253,8 @@ void lstm_layer(const LstmArgs& a) {
       }
       project(L, t, n, h_bufs[(s + 1) & 1]);
     }
-  } else if (threads == 1) {
-    pack(a.w_hh, a.hidden, state, 0, L.blocks, L.w_pack);
+  } else if (threads == 1 || gemv) {
+    if (!gemv) pack(a.w_hh, a.hidden, state, 0, L.blocks, L.w_pack);
     float* partial = partial_rows();
     for (int64_t s = 0; s < a.steps; ++s) {
       const int64_t t = time_of(s);
