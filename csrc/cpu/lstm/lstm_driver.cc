@@ -18,7 +18,7 @@
 // always a prefix: inactive rows cost nothing, and the tiles of the active ones stay
 // full. The recurrent state lives in two row buffers in that order (read one, write the
 // other); the cell state is c_n itself. Without a projection the whole loop runs in one
-// OpenMP region with no allocation, fork or Python per step. Threads claim (step, 4 blocks)
+// OpenMP region with no allocation, fork or Python per step. Threads claim (step, 2 blocks)
 // tasks in order from one atomic counter and a task of step s starts once every task of
 // step s - 1 is done: no barrier, so a thread the OS deschedules (a shared or
 // oversubscribed machine) holds up nobody unless it holds a claimed task, and the other
@@ -30,6 +30,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <numeric>
 #include <thread>
@@ -49,9 +50,11 @@ constexpr int64_t kGates = 4;
 constexpr int64_t kBlockCols = kGates * kLstmBlockUnits;  // 32 packed columns per block
 constexpr double kMinFlopsPerThread = 2e6;               // per step: a hand-off costs ~1-2 us
 constexpr int64_t kChunkRows = 128;                      // k rows of a W_hh chunk: 16 KB, in L1
-constexpr int kSpinsBeforeYield = 1000;                  // ~10 us of pause before yielding the core
+// A waiting thread spins this long before it yields its core: a wait normally lasts at
+// most one task (5-50 us), and a yield on a busy machine can cost a whole time slice.
+constexpr auto kSpinBeforeYield = std::chrono::microseconds(200);
 constexpr int64_t kGemvMaxBatch = 4;  // sgemm's skinny kernels take up to 4 rows
-constexpr int64_t kTaskBlocks = 4;  // blocks per task: 32 units, whole cache lines of h, c and y per thread
+constexpr int64_t kTaskBlocks = 2;  // blocks per task: 16 units, whole cache lines of h, c and y per thread
 
 LstmTileKernel tile_kernel() {
   return active_isa() == Isa::Avx2 ? lstm_tile_f32_3x32_avx2 : lstm_tile_f32_portable;
@@ -117,11 +120,13 @@ void step_blocks(const Layer& L, LstmTileKernel kernel, int64_t t, int64_t n, co
   }
 }
 
-// Waits until `done` reaches `target`: spins briefly, then yields the core, so a thread
-// waiting for a descheduled one lets it run.
+// Waits until `done` reaches `target`: spins, then yields the core, so a thread waiting
+// for a descheduled one lets it run.
 void wait_for(const std::atomic<int64_t>& done, int64_t target) {
-  for (int spins = 0; done.load(std::memory_order_acquire) < target; ++spins) {
-    if (spins < kSpinsBeforeYield) {
+  if (done.load(std::memory_order_acquire) >= target) return;
+  const auto yield_at = std::chrono::steady_clock::now() + kSpinBeforeYield;
+  for (int spins = 1; done.load(std::memory_order_acquire) < target; ++spins) {
+    if (spins % 64 || std::chrono::steady_clock::now() < yield_at) {
       _mm_pause();
     } else {
       std::this_thread::yield();
