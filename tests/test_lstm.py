@@ -70,11 +70,13 @@ def test_lstm_matches_reference(backend, case, rng):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_lstm_larger_sizes_and_threads(backend, rng):
-    # Many hidden blocks and row tiles, split over two threads.
+    # Many hidden blocks and row tiles, two k chunks (203 > 128 state values), and enough
+    # work per step (batch 16) for the C++ kernel's two-thread task hand-off.
     before = pk.get_num_threads()
     pk.set_num_threads(2)
     try:
-        check_lstm(backend, rng, 5, 11, 40, 203, layers=1, bidirectional=True, states=True, lengths=[5, 4, 3, 2, 1] * 2 + [5])
+        check_lstm(backend, rng, 5, 16, 40, 203, layers=1, bidirectional=True, states=True,
+                   lengths=[5, 4, 3, 2, 1] * 3 + [5])
     finally:
         pk.set_num_threads(before)
 
@@ -94,8 +96,9 @@ def test_lstm_batch_zero_and_strided_input(backend, rng):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_lstm_cell(backend, rng):
-    batch, inputs, hidden = 5, 7, 19
+@pytest.mark.parametrize("batch", [3, 5])  # C++: unpacked GEMV path (batch <= 4), packed tiles
+def test_lstm_cell(backend, batch, rng):
+    inputs, hidden = 7, 19
     w_ih, w_hh, b_ih, b_hh = make_weights(rng, 1, 1, inputs, hidden)[0]
     x, h, c = random_f32(rng, (batch, inputs)), random_f32(rng, (batch, hidden)), random_f32(rng, (batch, hidden))
     h1, c1 = pk.ops.lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh, backend=backend)

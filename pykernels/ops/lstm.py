@@ -84,24 +84,24 @@ def _layer_weights(weights, op: str, input_size: int, directions: int) -> list[t
             hidden = w_hh.shape[0] // 4
             state = hidden if w_hr is None else w_hr.shape[0]
         expected_in = input_size if k < directions else directions * state
-        expect = {"w_ih": (4 * hidden, expected_in), "w_hh": (4 * hidden, state)}
-        if w_hr is not None or state != hidden:
-            expect["w_hr"] = (state, hidden)
-        for name, shape in expect.items():
-            got = {"w_ih": w_ih, "w_hh": w_hh, "w_hr": w_hr}[name]
-            if got is None or got.shape != shape:
+        needs_hr = w_hr is not None or state != hidden
+        for name, got, shape in (("w_ih", w_ih, (4 * hidden, expected_in)), ("w_hh", w_hh, (4 * hidden, state)),
+                                 ("w_hr", w_hr, (state, hidden) if needs_hr else None)):
+            if shape is not None and (got is None or got.shape != shape):
                 what = "missing" if got is None else f"shape {got.shape}"
                 hint = f" (x has {input_size} features)" if name == "w_ih" and k < directions else ""
                 raise ValueError(f"{op}: weights[{k}] {name} has {what}, expected {shape} for layer {k // directions}"
                                  f"{hint}")
-        bias = np.zeros(4 * hidden, np.float32)
+        biases = []
         for name, b in (("b_ih", entry[2]), ("b_hh", entry[3])):
             if b is None:
                 continue
             b = validation.float32_array(b, op, f"weights[{k}] {name}", ndim=1)
             if b.shape != (4 * hidden,):
                 raise ValueError(f"{op}: weights[{k}] {name} has shape {b.shape}, expected ({4 * hidden},)")
-            bias = bias + b
+            biases.append(b)
+        bias = (biases[0] + biases[1] if len(biases) == 2 else
+                np.array(biases[0], np.float32) if biases else np.zeros(4 * hidden, np.float32))
         checked.append((w_ih, w_hh, bias, w_hr))
     return checked, hidden, state
 

@@ -4,7 +4,7 @@
 // Layout: W_hh packed per block of 8 units as k rows of 32 floats (lstm_tile.h), read
 // with unit stride; h_prev rows read in place (one broadcast per row and k).
 // Tile: 3 rows x 4 gates = 12 ymm accumulators (the input projection, prefetched at the
-// start, is added at the end);
+// start of the last k chunk, is added at the end; earlier chunks leave partial sums);
 // per k, 4 loads of W and 3 broadcasts feed 12 FMAs (the 6x16 GEMM microkernel's ratio).
 // One row alone runs two accumulator sets over even and odd k, so 8 FMA chains hide
 // the FMA latency in the batch-1 latency regime.
@@ -98,18 +98,39 @@ void update_row(const Gates& a, const LstmTileRows& r, int i, bool full, __m256i
   if (r.out2[i]) store(r.out2[i], h, full, mask);
 }
 
+Gates load_partial(const float* p) {
+  return Gates{_mm256_load_ps(p), _mm256_load_ps(p + 8), _mm256_load_ps(p + 16), _mm256_load_ps(p + 24)};
+}
+
+void store_partial(float* p, const Gates& a) {
+  _mm256_store_ps(p, a.i), _mm256_store_ps(p + 8, a.f), _mm256_store_ps(p + 16, a.g), _mm256_store_ps(p + 24, a.o);
+}
+
 template <int ROWS>
-void tile(int units, int64_t k, const float* w, int64_t gs, const LstmTileRows& r) {
+void tile(int units, int64_t k, const float* w, int64_t gs, const LstmTileRows& r, LstmChunk chunk) {
   const bool full = units == kLstmBlockUnits;
   const __m256i mask = tail_mask(units);
   // The input gates are usually far from cache (written by the projection GEMM long
   // before): prefetch them now and add them after the product, not before it.
-  for (int i = 0; i < ROWS; ++i) {
-    for (int g = 0; g < 4; ++g) _mm_prefetch(reinterpret_cast<const char*>(r.x[i] + g * gs), _MM_HINT_T0);
+  if (chunk.last) {
+    for (int i = 0; i < ROWS; ++i) {
+      for (int g = 0; g < 4; ++g) _mm_prefetch(reinterpret_cast<const char*>(r.x[i] + g * gs), _MM_HINT_T0);
+    }
   }
   const __m256 zero = _mm256_setzero_ps();
   Gates a0{zero, zero, zero, zero}, a1 = a0, a2 = a0;
+  if (!chunk.first) {
+    a0 = load_partial(r.partial[0]);
+    if constexpr (ROWS > 1) a1 = load_partial(r.partial[1]);
+    if constexpr (ROWS > 2) a2 = load_partial(r.partial[2]);
+  }
   recurrent_product<ROWS>(k, w, r, a0, a1, a2);
+  if (!chunk.last) {
+    store_partial(r.partial[0], a0);
+    if constexpr (ROWS > 1) store_partial(r.partial[1], a1);
+    if constexpr (ROWS > 2) store_partial(r.partial[2], a2);
+    return;
+  }
   add_gates(a0, r.x[0], gs, full, mask);
   if constexpr (ROWS > 1) add_gates(a1, r.x[1], gs, full, mask);
   if constexpr (ROWS > 2) add_gates(a2, r.x[2], gs, full, mask);
@@ -121,11 +142,11 @@ void tile(int units, int64_t k, const float* w, int64_t gs, const LstmTileRows& 
 }  // namespace
 
 void lstm_tile_f32_3x32_avx2(int rows, int units, int64_t k, const float* w_block, int64_t gate_stride,
-                             const LstmTileRows& r) {
+                             const LstmTileRows& r, LstmChunk chunk) {
   switch (rows) {
-    case 1: return tile<1>(units, k, w_block, gate_stride, r);
-    case 2: return tile<2>(units, k, w_block, gate_stride, r);
-    default: return tile<3>(units, k, w_block, gate_stride, r);
+    case 1: return tile<1>(units, k, w_block, gate_stride, r, chunk);
+    case 2: return tile<2>(units, k, w_block, gate_stride, r, chunk);
+    default: return tile<3>(units, k, w_block, gate_stride, r, chunk);
   }
 }
 

@@ -12,18 +12,28 @@ float sigmoid(float v) { return 1.0f / (1.0f + std::exp(-v)); }
 
 }  // namespace
 
-void lstm_tile_f32_portable(int rows, int units, int64_t k, const float* w, int64_t gs, const LstmTileRows& r) {
+void lstm_tile_f32_portable(int rows, int units, int64_t k, const float* w, int64_t gs, const LstmTileRows& r,
+                            LstmChunk chunk) {
   float acc[kLstmTileRows][32];
   for (int i = 0; i < rows; ++i) {
-    for (int g = 0; g < 4; ++g) {
-      for (int u = 0; u < 8; ++u) acc[i][g * 8 + u] = u < units ? r.x[i][g * gs + u] : 0.0f;
-    }
+    for (int j = 0; j < 32; ++j) acc[i][j] = chunk.first ? 0.0f : r.partial[i][j];
   }
   for (int64_t p = 0; p < k; ++p) {
     const float* wp = w + p * 32;
     for (int i = 0; i < rows; ++i) {
       const float a = r.h[i][p];
       for (int j = 0; j < 32; ++j) acc[i][j] += a * wp[j];
+    }
+  }
+  if (!chunk.last) {
+    for (int i = 0; i < rows; ++i) {
+      for (int j = 0; j < 32; ++j) r.partial[i][j] = acc[i][j];
+    }
+    return;
+  }
+  for (int i = 0; i < rows; ++i) {
+    for (int g = 0; g < 4; ++g) {
+      for (int u = 0; u < units; ++u) acc[i][g * 8 + u] += r.x[i][g * gs + u];
     }
   }
   for (int i = 0; i < rows; ++i) {
