@@ -38,6 +38,7 @@ TINY_SHAPES = {  # one small case per suite, in each shapes file's own format
     "attention.json": {"name": "bert", "shapes": [
         {"b": 1, "h": 2, "n": 16, "d": 8, "causal": True, "naive": True, "quick": True}]},
     "int8.json": {"name": "gemm", "op": "matmul_int8", "shapes": [{"m": 4, "k": 32, "n": 16, "quick": True}]},
+    "models.json": {"name": "lstm50", "model": "lstm", "shapes": [{"batch": 1, "steps": 3, "quick": True}]},
     "sparse.json": {"name": "sweep-1024", "shapes": [[16, 32, 8]], "patterns": {"unstructured": [0.5]},
                     "quick": {"shapes": [[16, 32, 8]], "unstructured": [0.5]}},
 }

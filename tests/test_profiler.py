@@ -142,7 +142,7 @@ def test_report_command_compares_float_pruned_int8_and_both(tmp_path, capsys):
                        "--json", str(tmp_path / "r.json"), "--plot", str(tmp_path / "r.png")])
     assert status == 0
     text = capsys.readouterr().out
-    assert "no int8 converter for Conv2D" in text and "f32 csr" in text and "int8 static" in text
+    assert "f32 csr" in text and "int8 static" in text
     document = json.loads((tmp_path / "r.json").read_text())
     variants = {v["name"]: v for v in document["variants"]}
     assert list(variants) == ["float", "pruned 80%", "int8", "pruned + int8"]
@@ -183,7 +183,8 @@ def test_every_registered_op_has_a_flop_formula():
 
 
 def test_verbose_trace_lists_every_kernel_call_of_a_multi_family_model(capsys):
-    """conv2d, pooling, int8 GEMM (quantized Dense), SpMM (pruned Dense) and softmax in one pass."""
+    """Sparse conv2d (pruned Conv2D), pooling, SpMM (pruned Dense), int8 GEMM (quantized Dense)
+    and softmax in one pass."""
     from pykernels.layers import Conv2D, MaxPooling2D
     from pykernels.profiler.compression import compressed
 
@@ -194,7 +195,7 @@ def test_verbose_trace_lists_every_kernel_call_of_a_multi_family_model(capsys):
     sparse, _ = compressed(model, 0.9)
     mixed = Sequential([sparse.layers[0], sparse.layers[1], sparse.layers[2], sparse.layers[3],
                         compressed(model, mode="dynamic")[0].layers[4]])
-    mixed.layers[3].dispatch = "sparse"
+    mixed.layers[0].dispatch = mixed.layers[3].dispatch = "sparse"
     mixed(x)
     with trace.recording() as calls:
         pykernels.set_verbose(True)
@@ -203,11 +204,11 @@ def test_verbose_trace_lists_every_kernel_call_of_a_multi_family_model(capsys):
         finally:
             pykernels.set_verbose(False)
     lines = capsys.readouterr().err.splitlines()
-    assert [c.op for c in calls] == ["conv2d", "max_pool2d", "spmm", "gemm_int8", "softmax"]
+    assert [c.op for c in calls] == ["conv2d_sparse", "max_pool2d", "spmm", "gemm_int8", "softmax"]
     assert lines == [c.line() for c in calls]  # one verbose line per kernel call, in order
     assert all(c.flops and c.flops > 0 for c in calls) and all(line.endswith("GFLOP/s") for line in lines)
     conv, pool, spmm, int8, _ = calls
-    assert conv.flops == 2 * 4 * 8 * 8 * 8 * 3 * 3 * 3
+    assert conv.flops == 2 * mixed.layers[0].sparse_weight.nnz * 4 * 8 * 8
     assert pool.flops == 4 * 4 * 4 * 8 * 2 * 2
     assert spmm.flops == 2 * mixed.layers[3].sparse_weight.nnz * 4
     assert int8.flops == 2 * 4 * 32 * 10
@@ -224,8 +225,8 @@ def test_profile_of_the_pruned_int8_classic_cnn_sums_to_the_end_to_end_time(tmp_
     assert cli.main(["profile", str(tmp_path / "cnn.npz"), "--batch", "2", "--prune", "0.8", "--quantize", "static",
                      "--repeat", "3", "--threads", "1", "--json", str(tmp_path / "p.json")]) == 0
     text = capsys.readouterr().out
-    assert "stays float32 dense: no int8 converter for Conv2D" in text and "gemm_int8[cpu]" in text
+    assert "conv2d_int8[cpu]" in text and "gemm_int8[cpu]" in text
     document = json.loads((tmp_path / "p.json").read_text())
-    assert [row["kind"] for row in document["layers"]] == ["Conv2D", "MaxPooling2D", "Flatten", "QuantizedDense",
-                                                           "QuantizedDense"]
+    assert [row["kind"] for row in document["layers"]] == ["QuantizedConv2D", "MaxPooling2D", "Flatten",
+                                                           "QuantizedDense", "QuantizedDense"]
     assert all(row["gflops"] for row in document["layers"] if row["kind"] != "Flatten")

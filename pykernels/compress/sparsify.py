@@ -8,7 +8,9 @@ each sparse layer still runs dense where its first call measures that dense is f
 """
 from __future__ import annotations
 
-from pykernels.layers.base import Layer, deserialize, serialize
+import copy
+
+from pykernels.layers.base import Layer
 
 
 def _convert(layer: Layer, pattern: str, min_sparsity: float, dispatch: str) -> Layer:
@@ -18,11 +20,7 @@ def _convert(layer: Layer, pattern: str, min_sparsity: float, dispatch: str) -> 
         return SparseDense.from_dense(layer, pattern, dispatch)
     if type(layer) is Conv2D and layer.groups == 1 and sparsity_of(layer.kernel) >= min_sparsity:
         return SparseConv2D.from_conv(layer, pattern, dispatch)
-    copy = deserialize(serialize(layer))
-    if layer.built:
-        copy.build(layer.input_shape)
-        copy.set_weights(layer.get_weights())
-    return copy
+    return copy.deepcopy(layer)  # any layer, quantized ones too (their int8 weights have no config)
 
 
 def sparsify(model: Layer, pattern: str = "unstructured", min_sparsity: float = 0.5, dispatch: str = "auto"):

@@ -124,31 +124,13 @@ def _copy(model: Sequential) -> Sequential:
     return twin
 
 
-def _sparse_twin(layer: Layer, pattern: str) -> tuple[Layer, str]:
-    """The layer's sparse twin (or itself) and, when it stays dense, why."""
-    if type(layer) is Dense:
-        return SparseDense.from_dense(layer, pattern), ""
-    if type(layer) is not Conv2D:
-        return layer, ""
-    if layer.kernel_size != (1, 1) or layer.groups != 1 or layer.dilation_rate != (1, 1):
-        return layer, "no sparse k x k conv on main: pruned weights run dense"
-    twin = SparseConv2D(layer.filters, 1, layer.strides, layer.activation, layer.use_bias, pattern,
-                        data_format=layer.data_format, name=f"{layer.name}_sparse", backend=layer.backend)
-    twin.build(layer.input_shape)
-    twin.set_weights(layer.get_weights())
-    return twin, ""
-
-
 def _sparsify(model: Sequential, pattern: str) -> tuple[Sequential, dict[str, str]]:
-    """``model``'s layers replaced by their sparse twins; notes for the layers left dense."""
-    layers, notes = [], {}
-    for layer in model.layers:
-        twin, note = _sparse_twin(layer, pattern)
-        layers.append(twin)
-        if note:
-            notes[twin.name] = note
-    sparse = Sequential(layers, name=model.name, backend=model.backend)
-    sparse.build(model.input_shape)
+    """``model`` with its pruned Dense / Conv2D layers as sparse layers (compress.sparsify);
+    notes for the float layers left dense."""
+    sparse = compress.sparsify(model, pattern)
+    sparse.name = model.name
+    notes = {layer.name: "kept dense: under 50% zeros, or a grouped conv" for layer in sparse.layers
+             if type(layer) in (Dense, Conv2D)}
     return sparse, notes
 
 

@@ -141,11 +141,11 @@ def _timed_calls(layers: list[Layer], spans: list[Span], captured: dict[str, tup
     for layer in layers:
         original = layer.call
 
-        def timed(*args, _layer=layer, _original=original):
+        def timed(*args, _layer=layer, _original=original, **kwargs):
             start = perf_counter()
-            result = _original(*args)
+            result = _original(*args, **kwargs)
             spans.append(Span(_layer.name, start, perf_counter() - start))
-            captured[_layer.name] = args
+            captured[_layer.name] = args, kwargs
             return result
 
         layer.call = timed  # an instance attribute shadows the method
@@ -204,9 +204,9 @@ def profile(model: Layer, inputs, repeat: int = 10) -> Profile:
         equivalent = layer.float_equivalent()
         dense = None
         if equivalent is not None and layer.name in captured:
-            args = captured[layer.name]
-            equivalent(*args)  # build and warm up
-            dense = _median_seconds(lambda: equivalent(*args), repeat)
+            args, kwargs = captured[layer.name]
+            equivalent(*args, **kwargs)  # build and warm up
+            dense = _median_seconds(lambda: equivalent(*args, **kwargs), repeat)
         why = info.get("why", "") if mine else "no kernel: reshapes or copies data"
         rows.append(LayerProfile(layer.name, type(layer).__name__, _kernels(mine), why,
                                  medians[layer.name], medians[layer.name] / total, flops,

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pykernels.bench import baselines
-from pykernels.bench.case import Case, Contender, Prepared
-from pykernels.bench.suites import shapes
+from pykernels.bench import baselines, suites
+from pykernels.bench.case import Case, Prepared
 from pykernels.layers import LSTM, Conv2D, Dense, Flatten, MaxPooling2D, Sequential
 
 NAME = "models"
@@ -29,20 +28,16 @@ def _lstm_flops(batch: int, steps: int) -> float:
 
 def cases(quick: bool = False) -> list[Case]:
     found = []
-    for group in shapes("models.json")["groups"]:
-        for s in group["shapes"]:
-            if quick and not s.get("quick", False):
-                continue
-            if group["model"] == "cnn":
-                found.append(Case(NAME, group["name"], str(s["batch"]), _cnn_flops(s["batch"]),
-                                  {"model": "cnn", **s}))
-            else:
-                found.append(Case(NAME, group["name"], f"{s['batch']}x{s['steps']}",
-                                  _lstm_flops(s["batch"], s["steps"]), {"model": "lstm", **s}))
+    for group, s in suites.entries("models.json", quick):
+        if group["model"] == "cnn":
+            found.append(Case(NAME, group["name"], str(s["batch"]), _cnn_flops(s["batch"]), {"model": "cnn", **s}))
+        else:
+            found.append(Case(NAME, group["name"], f"{s['batch']}x{s['steps']}", _lstm_flops(s["batch"], s["steps"]),
+                              {"model": "lstm", **s}))
     return found
 
 
-def contenders() -> list[tuple[str, bool]]:
+def contenders(case: Case | None = None) -> list[tuple[str, bool]]:
     return [("pykernels", False)] + [("torch", True)] * ("torch" in baselines.available())
 
 
@@ -84,7 +79,7 @@ def prepare(case: Case) -> Prepared:
     else:
         model = _seeded(Sequential([LSTM(50), Dense(1)]), (None, p["steps"], 1))
         x = rng.standard_normal((p["batch"], p["steps"], 1), dtype=np.float32)
-    contenders = [Contender("pykernels", False, lambda: model(x))]
+    theirs = {}
     expected = None
     torch = baselines.module("torch")
     if torch is not None:
@@ -94,11 +89,11 @@ def prepare(case: Case) -> Prepared:
         def run_torch():
             with torch.inference_mode():
                 return twin(tx).numpy()
-        contenders.append(Contender("torch", True, run_torch))
+        theirs["torch"] = run_torch
         expected = run_torch()
 
     def check(result, what: str) -> None:
         if expected is not None:
             np.testing.assert_allclose(np.asarray(result), expected, rtol=1e-4, atol=1e-5, err_msg=what)
 
-    return Prepared(case, tuple(contenders), check)
+    return Prepared.of(case, {"pykernels": lambda: model(x)}, theirs, check)
