@@ -61,7 +61,8 @@ class OpSpec:
         if self.prepare is None:
             return arrays
         with np.errstate(all="ignore"):
-            return self.prepare(list(arrays), rng)
+            prepared = self.prepare(list(arrays), rng)
+        return [np.asarray(a) if isinstance(a, np.generic) else a for a in prepared]  # 0-d casts give scalars
 
     def float_args(self) -> tuple[str, ...]:
         return self.args if self.floats is None else self.floats
@@ -486,10 +487,16 @@ SPARSE_PATTERNS = ("unstructured", "block(4,4)", "2:4")
 
 
 def _pruned(arrays, rng):
-    """Three quarters of w's entries set to zero (the format keeps what the pattern allows)."""
+    """w with half its 4x4 blocks zero and at most 2 nonzeros in each group of 4 inputs:
+    valid in every pattern of SPARSE_PATTERNS (when its shape is a multiple of 4)."""
     w = np.array(arrays[0], copy=True)
-    if w.size:
-        w[rng.random(w.shape) < 0.75] = 0
+    if w.ndim == 2 and w.shape[0] % 4 == 0 and w.shape[1] % 4 == 0 and w.size:
+        m, k = w.shape
+        blocks = w.reshape(m // 4, 4, k // 4, 4)
+        blocks[rng.random((m // 4, 1, k // 4, 1)).repeat(4, 1).repeat(4, 3) < 0.5] = 0
+        groups = w.reshape(m, k // 4, 4)
+        dropped = np.argsort(rng.random(groups.shape), axis=-1)[..., :2]  # 2 random positions per group
+        np.put_along_axis(groups, dropped, 0, axis=-1)
     arrays[0] = w
     return arrays
 
@@ -509,11 +516,12 @@ def _spmm_reference(w, x, bias, dtype, pattern, activation):
     a zero the format does not store never meets x, so NaN / inf in x stay in the rows that read them."""
     sparse = to_sparse(w, pattern)
     rows, cols, values = _stored_entries(sparse)
-    y = np.zeros((sparse.shape[0], x.shape[1]), dtype)
+    x2 = np.asarray(x, dtype).reshape(x.shape[0], -1)
+    y = np.zeros((sparse.shape[0], x2.shape[1]), dtype)
     with np.errstate(all="ignore"):
-        np.add.at(y, rows, np.asarray(values, dtype)[:, None] * np.asarray(x, dtype)[cols])
+        np.add.at(y, rows, np.asarray(values, dtype)[:, None] * x2[cols])
     y += np.asarray(bias, dtype)[:, None]
-    return ref_act.activate(y, activation, dtype)
+    return ref_act.activate(y, activation, dtype).reshape((sparse.shape[0],) + x.shape[1:])
 
 
 SPARSE = [
@@ -521,11 +529,11 @@ SPARSE = [
         name="spmm", kernel="spmm",
         call=lambda w, x, bias, pattern, **kw: pk.ops.spmm(to_sparse(w, pattern), x, bias, **kw),
         reference=_spmm_reference,
-        args=("w", "x", "bias"), shapes=lambda m, k, n: ((m, k), (k, n), (m,)),
-        sizes={"m": (1, 40), "k": (1, 100), "n": (0, 40)},
-        small={"m": 8, "k": 16, "n": 7}, large={"m": 256, "k": 256, "n": 64},
+        args=("w", "x", "bias"), shapes=lambda mb, kb, n: ((4 * mb, 4 * kb), (4 * kb, n), (4 * mb,)),
+        sizes={"mb": (1, 10), "kb": (1, 25), "n": (0, 40)},
+        small={"mb": 2, "kb": 4, "n": 7}, large={"mb": 64, "kb": 64, "n": 64},
         params={"pattern": SPARSE_PATTERNS, "activation": ("relu", None)},
-        empty=({"m": 8, "k": 16, "n": 0},), prepare=_pruned, floats=("x", "bias")),
+        empty=({"mb": 2, "kb": 4, "n": 0},), prepare=_pruned, floats=("x", "bias")),
 ]
 
 OPS += CONV + RECURRENT + ATTENTION + INT8 + SPARSE
