@@ -808,7 +808,46 @@ SDPA = [
     *_bool_mask_rows("bool-mask-all-false-rows", (1, 6), q_heads=2, kv_heads=2),
 ]
 
+
+# --- the families' layers: junk input types and ranks, and batch 0 on every backend ---
+FAMILY_LAYERS = {  # name: (make(backend), a valid input, its output shape)
+    "Conv2D": (lambda b: pk.layers.Conv2D(4, 3, padding="same", backend=b), f(2, 6, 6, 3), (2, 6, 6, 4)),
+    "DepthwiseConv2D": (lambda b: pk.layers.DepthwiseConv2D(3, padding="same", backend=b), f(2, 6, 6, 3),
+                        (2, 6, 6, 3)),
+    "MaxPooling2D": (lambda b: pk.layers.MaxPooling2D(2, backend=b), f(2, 6, 6, 3), (2, 3, 3, 3)),
+    "AveragePooling2D": (lambda b: pk.layers.AveragePooling2D(2, backend=b), f(2, 6, 6, 3), (2, 3, 3, 3)),
+    "GlobalAveragePooling2D": (lambda b: pk.layers.GlobalAveragePooling2D(backend=b), f(2, 6, 6, 3), (2, 3)),
+    "SparseConv2D": (lambda b: pk.layers.SparseConv2D(4, dispatch="sparse", backend=b), f(2, 6, 6, 3), (2, 6, 6, 4)),
+    "LSTM": (lambda b: pk.layers.LSTM(3, return_sequences=True, backend=b), f(2, 3, 6), (2, 3, 3)),
+    "MultiHeadAttention": (lambda b: pk.layers.MultiHeadAttention(2, 4, backend=b), f(2, 3, 6), (2, 3, 6)),
+    "TransformerEncoderLayer": (lambda b: pk.layers.TransformerEncoderLayer(8, 2, 16, backend=b), f(2, 3, 8),
+                                (2, 3, 8)),
+    "SinusoidalPositionEmbedding": (lambda b: pk.layers.SinusoidalPositionEmbedding(backend=b), f(2, 3, 6),
+                                    (2, 3, 6)),
+    "LayerNormalization": (lambda b: pk.layers.LayerNormalization(backend=b), f(2, 6), (2, 6)),
+    "SparseDense": (lambda b: pk.layers.SparseDense(5, dispatch="sparse", backend=b), f(2, 6), (2, 5)),
+    "QuantizedDense": (lambda b: pk.layers.QuantizedDense(Int8Weights.from_float(np.linspace(-1, 1, 30, dtype=np.float32)
+                                                                                 .reshape(5, 6)), backend=b),
+                       f(2, 6), (2, 5)),
+    "Embedding": (lambda b: pk.layers.Embedding(10, 4, backend=b), np.array([[1, 2, 3]]), (1, 3, 4)),
+}
+LAYERS_OF_FAMILIES = []
+for name, (make, x, shape) in FAMILY_LAYERS.items():
+    message = "ids must be integers" if name == "Embedding" else "expected a real numeric input"
+    LAYERS_OF_FAMILIES.append(error(f"{name}-input-complex", lambda make=make, x=x: make("auto")(x.astype(np.complex64)),
+                                    TypeError, message))
+    LAYERS_OF_FAMILIES.append(error(f"{name}-input-object", lambda make=make, x=x: make("auto")(x.astype(object)),
+                                    TypeError, "got dtype object"))
+    if x.ndim > 2:  # layers that need a fixed rank
+        LAYERS_OF_FAMILIES.append(error(f"{name}-input-flat", lambda make=make, x=x: make("auto")(x.reshape(-1)),
+                                        ValueError, f"({x.size},)"))
+    empty = np.zeros((0,) + shape[1:], np.float32)
+    for backend in kernel_backends("gemm"):
+        LAYERS_OF_FAMILIES.append(Case(f"{name}-batch0[{backend}]", lambda make=make, x=x, b=backend: make(b)(x[:0]),
+                                       reference=lambda e=empty: (e, e), exact=True))
+
 CASES: list[Case] = [row for spec in OPS for row in generated_rows(spec)]
 CASES += MATMUL + LINEAR + ACTIVATION + SOFTMAX + THREADS + NATIVE
 CASES += DENSE + ACTIVATION_LAYER + FLATTEN + SEQUENTIAL
 CASES += SPARSE_METADATA + QUANTIZATION + INT32_OVERFLOW + CALIBRATION + CONV_GEOMETRY + LSTM_ARGUMENTS + SDPA
+CASES += LAYERS_OF_FAMILIES
