@@ -72,8 +72,10 @@ def test_bench_json_is_read_by_pytest_benchmark_compare(tiny_gemm_suite, tmp_pat
 
     out = tmp_path / "run.json"
     assert cli.main(["bench", "gemm", "--quick", "--threads", "1", "--json", str(out)]) == 0
+    # From tmp_path: in the repository, pytest-benchmark would load tests/conftest.py and
+    # import the source tree's pykernels (no extension when the package is installed).
     done = subprocess.run([sys.executable, "-c", "from pytest_benchmark.cli import main; main()", "compare", str(out)],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "square-24x24x24-cpu-1t" in done.stdout
 
