@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
-# The test suite under AddressSanitizer + UndefinedBehaviorSanitizer, then the Numba
-# kernels with bounds checking.
+# The native kernels under AddressSanitizer + UndefinedBehaviorSanitizer, then the Numba
+# kernels with bounds checking: a selection of the test suite that reaches every kernel
+# and keeps CI within its budget.
 #
-#   bash tests/sanitize.sh            # build (incremental) and run both passes
+#   bash tests/sanitize.sh            # build (incremental) and run the three passes
 #   bash tests/sanitize.sh -x -q      # extra arguments go to every pytest run
 #
 # 1. An instrumented pykernels._C is built into build/asan (its own CMake tree and its
 #    own copy of the package), never touching the normal in-place build.
-# 2. ASan pass: every test file except those in SKIP_UNDER_ASAN, minus the Numba
-#    parametrizations (pass 4 covers those), on the machine's ISA; then the kernel test
-#    files again with PYKERNELS_ISA=portable, so the fallback kernels (what CPUs
-#    without AVX2 run) are checked too. A new family's test file is picked up without
-#    an edit; add it to PORTABLE_TESTS if it has portable kernels.
-# 3. Any sanitizer report aborts the process: the pass fails.
-# 4. NUMBA_BOUNDSCHECK=1 pass over NUMBA_TESTS (the Numba parametrizations), with a
-#    fresh Numba cache so that unchecked cached machine code is not reused.
+# 2. ASan pass, machine ISA: NATIVE_TESTS. Every op of every family is a row of
+#    tests/op_table.py, so the bad-input matrix's cpu rows (layouts, NaN/inf, zero sizes,
+#    out=) and the direct _C rows run every native kernel and binding on small shapes,
+#    the property tests on random shapes (tile edges), and the determinism test every
+#    parameter set (sparse formats, activations, strides) at sizes that split over
+#    threads; the families' kernel test files add their tile-edge and path-selection
+#    cases (all small: ~20 s without ASan); the C ABI and fuzz-harness smoke tests hit
+#    the entry points directly. A new family adds its kernel test file here.
+# 3. ASan pass with PYKERNELS_ISA=portable: the same rows on the fallback kernels (what
+#    CPUs without AVX2 run), plus the gemm and activation edge tests.
+# 4. Any sanitizer report aborts the process: the pass fails.
+# 5. NUMBA_BOUNDSCHECK=1 over the bad-input matrix's numba rows (every Numba kernel, every
+#    layout), with a fresh Numba cache so that unchecked cached machine code is not
+#    reused; compiling is what this pass spends its time on.
 #
 # Needs the build tools of pyproject.toml's [build-system] (pybind11, cmake, ninja) in
 # the running Python environment.
@@ -23,24 +30,28 @@ cd "$(dirname "$0")/.."
 repo="$PWD"
 
 SANITIZE_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g"
-# What makes no sense under ASan: resident memory (the leak test) is ASan's allocator's,
-# and timing (import time) is ASan's slowdown.
-SKIP_FILES_UNDER_ASAN=(tests/test_leaks.py)
-SKIP_TESTS_UNDER_ASAN=(test_import_is_fast_and_lazy)
-# Test files with kernels that have a portable (no AVX2) variant.
-PORTABLE_TESTS=(tests/test_gemm.py tests/test_activations.py tests/test_bad_input.py tests/test_cli.py)
-# Known accuracy shortfalls of the portable kernels (not sanitizer findings; they fail
-# without ASan too): sgemm skinny M=3 at K~4000, softmax (3, 1000) and gelu's far tail
-# exceed the float32 error bound. Remove a line when its kernel is fixed.
-PORTABLE_KNOWN_FAILURES=(
-  "tests/test_gemm.py::test_edge_k[3-4000-cpu]"
-  "tests/test_gemm.py::test_edge_k[3-4001-cpu]"
-  "tests/test_gemm.py::test_edge_k[3-4096-cpu]"
-  "tests/test_activations.py::test_activation_special_values[gelu-cpu]"
-  "tests/test_activations.py::test_softmax[shape2-1-cpu]"
+# "file::selection": pytest -k selection per file (result rows run kernels; rows that
+# raise in Python validation never reach native code).
+NATIVE_TESTS=(
+  "tests/test_bad_input.py::cpu or _C"
+  "tests/test_properties.py::cpu"
+  "tests/test_threads.py::deterministic and cpu"
+  "tests/test_cffi.py::not numba"
+  "tests/test_gemm.py::not numba"
+  "tests/test_activations.py::not numba"
+  "tests/test_conv.py::not numba"
+  "tests/test_lstm.py::not numba"
+  "tests/test_attention.py::not numba"
+  "tests/test_int8.py::not numba"
+  "tests/test_sparse.py::not numba"
+  "tests/test_fuzz_harnesses.py::not numba"
 )
-# Numba kernels under NUMBA_BOUNDSCHECK=1: the tests that run the Numba backend.
-NUMBA_TESTS=(tests/test_gemm.py tests/test_activations.py tests/test_bad_input.py tests/test_properties.py)
+PORTABLE_TESTS=(
+  "tests/test_bad_input.py::cpu"
+  "tests/test_gemm.py::cpu"
+  "tests/test_activations.py::cpu"
+)
+NUMBA_TESTS=("tests/test_bad_input.py::numba")
 
 build="$repo/build/asan"
 lib="$build/lib"
@@ -65,21 +76,26 @@ sanitized_pytest() {
 (cd "$lib" && env PYTHONPATH="$lib" LD_PRELOAD="$libasan:$libstdcxx" ASAN_OPTIONS=detect_leaks=0 \
   python -c "import pykernels._C as C, sys; assert C.__file__.startswith('$lib'), C.__file__; print('instrumented:', C.__file__)")
 
-ignores=()
-for skipped in "${SKIP_FILES_UNDER_ASAN[@]}"; do ignores+=(--ignore="$repo/$skipped"); done
-selection="not numba"
-for skipped in "${SKIP_TESTS_UNDER_ASAN[@]}"; do selection+=" and not $skipped"; done
-echo "== ASan+UBSan: test suite without the Numba parametrizations (native ISA)"
-sanitized_pytest -q -k "$selection" "${ignores[@]}" "$@" "$repo/tests"
-echo "== ASan+UBSan: kernel tests with PYKERNELS_ISA=portable"
-known=()
-for id in "${PORTABLE_KNOWN_FAILURES[@]}"; do known+=(--deselect="$id"); done  # node ids: relative to the rootdir
-PYKERNELS_ISA=portable sanitized_pytest -q -k "$selection" "${known[@]}" "$@" "${PORTABLE_TESTS[@]/#/$repo/}"
+# Run each "file::selection" of the named array through the given pytest runner.
+run_selection() {
+  local runner="$1" array="$2[@]"
+  shift 2
+  for entry in "${!array}"; do
+    "$runner" -q -k "${entry#*::}" "$@" "$repo/${entry%%::*}"
+  done
+}
+
+echo "== ASan+UBSan: every native kernel (machine ISA)"
+run_selection sanitized_pytest NATIVE_TESTS "$@"
+echo "== ASan+UBSan: every native kernel with PYKERNELS_ISA=portable"
+PYKERNELS_ISA=portable run_selection sanitized_pytest PORTABLE_TESTS "$@"
 
 echo "== NUMBA_BOUNDSCHECK=1: the Numba kernels with bounds checks"
 numba_cache="$(mktemp -d)"
 trap 'rm -rf "$numba_cache"' EXIT
 # From a neutral directory: the pykernels of the environment (installed, or PYTHONPATH).
-(cd "$numba_cache" && NUMBA_BOUNDSCHECK=1 NUMBA_CACHE_DIR="$numba_cache/cache" \
-  python -m pytest --rootdir="$repo" -c "$repo/pyproject.toml" -p no:cacheprovider -q -k "numba" "$@" \
-  "${NUMBA_TESTS[@]/#/$repo/}")
+checked_pytest() {
+  (cd "$numba_cache" && NUMBA_BOUNDSCHECK=1 NUMBA_CACHE_DIR="$numba_cache/cache" \
+    python -m pytest --rootdir="$repo" -c "$repo/pyproject.toml" -p no:cacheprovider "$@")
+}
+run_selection checked_pytest NUMBA_TESTS "$@"

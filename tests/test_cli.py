@@ -88,7 +88,8 @@ def test_bench_json_of_every_suite_is_read_by_pytest_benchmark_compare_and_by_co
     assert cli.main(["bench", "all", "--quick", "--threads", "1", "--backend", "cpu", "--json", str(out)]) == 0
     names = _names(out)
     assert {name.split("[")[0] for name in names} == set(suites.names())
-    # from tmp_path: run from a source checkout, "" on sys.path would import its unbuilt pykernels
+    # From tmp_path: in the repository, pytest-benchmark would load tests/conftest.py and
+    # import the source tree's pykernels (no extension when the package is installed).
     done = subprocess.run([sys.executable, "-c", "from pytest_benchmark.cli import main; main()", "compare", str(out)],
                           capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr

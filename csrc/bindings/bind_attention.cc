@@ -31,7 +31,8 @@ View4 view4(const py::array& arr, const char* name, int64_t itemsize, bool unit_
       throw py::value_error(std::string("sdpa: ") + name + ": misaligned strides");
     s[i] = arr.strides(i) / itemsize;
   }
-  if (unit_last && arr.shape(3) > 1 && s[3] != 1)
+  // An empty array's strides are arbitrary (NumPy gives zeros) and never used.
+  if (unit_last && arr.shape(3) > 1 && s[3] != 1 && arr.size() > 0)
     throw py::value_error(std::string("sdpa: ") + name + " must have unit stride along its last axis");
   return {arr.data(), s[0], s[1], s[2], s[3]};
 }

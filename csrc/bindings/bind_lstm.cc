@@ -43,6 +43,7 @@ void lstm_layer(const py::array& x, const py::array& w_ih, const py::array& w_hh
   const SequenceView xv = sequence_view(x, "x", false);
   const SequenceView yv = sequence_view(y, "y", true);
   const int64_t hidden = w_hh.ndim() == 2 ? w_hh.shape(0) / 4 : 0;
+  if (!w_hr.is_none() && w_hr.cast<py::array>().ndim() != 2) throw py::value_error("lstm_layer: w_hr must be 2-D");
   const int64_t proj = w_hr.is_none() ? 0 : w_hr.cast<py::array>().shape(0);
   const int64_t state = proj ? proj : hidden;
   if (w_ih.ndim() != 2 || w_hh.ndim() != 2 || w_ih.shape(0) != 4 * hidden || w_ih.shape(1) != xv.features ||

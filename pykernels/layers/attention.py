@@ -213,7 +213,8 @@ class MultiHeadAttention(Layer):
                                      "attention_mask")
             mask = mask.reshape((1,) * (3 - mask.ndim) + mask.shape)[:, None]
         o = ops.sdpa(q, k, v, mask, bool(use_causal_mask), backend=self.backend)
-        heads = o.transpose(0, 2, 1, 3).reshape(query.shape[0], query.shape[1], -1)
+        b, h, t, dv = o.shape
+        heads = o.transpose(0, 2, 1, 3).reshape(b, t, h * dv)  # explicit: -1 is ambiguous for batch 0
         return self._output(heads)
 
     def _output(self, heads: np.ndarray) -> np.ndarray:

@@ -188,7 +188,7 @@ def sdpa(q, k, v, out, mask, is_causal, scale):
         _run_parallel(q, k, v, out, mask, kind, is_causal, qscale, *buffers)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")  # eps = 0 on a constant row: 1 / 0 = inf (NaN out, as PyTorch), no exception
 def _layer_norm_rows(x, out, gamma, beta, eps):
     """Two passes per row in float64 (mean, variance about it), then normalise."""
     n = x.shape[1]

@@ -14,8 +14,9 @@
 namespace pk {
 namespace {
 
-// erfc(|z|) with relative error < 1.2e-7 (Chebyshev fit, Numerical Recipes' erfcc).
-__m256 erfc_abs_avx2(__m256 az) {
+// erfc(|z|) * e^log_scale with relative error < 1.2e-7 (Chebyshev fit, Numerical
+// Recipes' erfcc); log_scale lets a caller keep the result above float's underflow.
+__m256 erfc_abs_avx2(__m256 az, __m256 log_scale) {
   const __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(_mm256_set1_ps(0.5f), az, _mm256_set1_ps(1.0f)));
   __m256 p = _mm256_set1_ps(0.17087277f);
   p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-0.82215223f));
@@ -27,18 +28,24 @@ __m256 erfc_abs_avx2(__m256 az) {
   p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(0.37409196f));
   p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(1.00002368f));
   p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-1.26551223f));
-  const __m256 arg = _mm256_sub_ps(p, _mm256_mul_ps(az, az));
+  const __m256 arg = _mm256_add_ps(_mm256_sub_ps(p, _mm256_mul_ps(az, az)), log_scale);
   return _mm256_mul_ps(t, exp_avx2(arg));
 }
 
-// gelu(x) = x * Phi(x) = 0.5 x erfc(-x / sqrt 2).
+// gelu(x) = x * Phi(x) = 0.5 x erfc(-x / sqrt 2). Below x = -12.7 (|z| > 9) erfc
+// underflows while x * Phi(x) is still a subnormal (down to x = -14.1): there erfc is
+// evaluated times 2^24 and the product with x scaled back, one rounding into the
+// subnormal range. Elsewhere the scale is 1 (exact).
 __m256 gelu_avx2(__m256 x) {
-  const __m256 half = _mm256_set1_ps(0.5f);
+  const __m256 one = _mm256_set1_ps(1.0f);
   const __m256 az = _mm256_mul_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), x), _mm256_set1_ps(0.70710678118654752f));
-  const __m256 q = _mm256_mul_ps(half, erfc_abs_avx2(az));  // 0.5 erfc(|x| / sqrt 2)
-  const __m256 phi = _mm256_blendv_ps(_mm256_sub_ps(_mm256_set1_ps(1.0f), q), q,
-                                      _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
-  return _mm256_mul_ps(x, phi);
+  const __m256 deep = _mm256_cmp_ps(az, _mm256_set1_ps(9.0f), _CMP_GT_OQ);
+  const __m256 unscale = _mm256_blendv_ps(one, _mm256_set1_ps(0x1p-24f), deep);
+  const __m256 log_scale = _mm256_and_ps(deep, _mm256_set1_ps(16.635532333438686f));  // 24 ln 2
+  const __m256 q = _mm256_mul_ps(_mm256_set1_ps(0.5f), erfc_abs_avx2(az, log_scale));  // 0.5 erfc(|x| / sqrt 2) / unscale
+  const __m256 upper = _mm256_mul_ps(x, _mm256_fnmadd_ps(q, unscale, one));  // x (1 - q), x >= 0
+  const __m256 lower = _mm256_mul_ps(_mm256_mul_ps(x, q), unscale);          // x q, x < 0
+  return _mm256_blendv_ps(upper, lower, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
 }
 
 template <typename F>

@@ -1,6 +1,9 @@
 // Activations and row softmax on contiguous float32 for CPUs without AVX2: scalar
 // libm calls (the compiler vectorizes what it can for the baseline ISA). Exact to libm
-// accuracy; the AVX2 file is the fast path.
+// accuracy; the AVX2 file is the fast path. GELU runs in double (0.5 x erfc(-x / sqrt 2)
+// in float loses erfc's precision in the negative tail and underflows before the
+// result does) and the softmax denominator is summed in double (a float running sum
+// over a long row errs by up to cols x eps).
 #include <cmath>
 
 #include "cpu/activation/activation.h"
@@ -21,7 +24,10 @@ void activation_f32_portable(float* x, int64_t n, Activation act) {
       for (int64_t i = 0; i < n; ++i) x[i] = std::tanh(x[i]);
       return;
     case Activation::Gelu:
-      for (int64_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * std::erfc(-x[i] * 0.70710678118654752f);
+      for (int64_t i = 0; i < n; ++i) {
+        const double v = x[i];
+        x[i] = static_cast<float>(0.5 * v * std::erfc(-v * 0.70710678118654752));
+      }
       return;
   }
 }
@@ -29,12 +35,12 @@ void activation_f32_portable(float* x, int64_t n, Activation act) {
 void softmax_f32_portable(const float* x, float* y, int64_t cols) {
   float row_max = -INFINITY;
   for (int64_t i = 0; i < cols; ++i) row_max = x[i] > row_max ? x[i] : row_max;
-  float sum = 0.0f;
+  double sum = 0.0;
   for (int64_t i = 0; i < cols; ++i) {
     y[i] = std::exp(x[i] - row_max);
     sum += y[i];
   }
-  const float inv = 1.0f / sum;
+  const float inv = static_cast<float>(1.0 / sum);
   for (int64_t i = 0; i < cols; ++i) y[i] *= inv;
 }
 

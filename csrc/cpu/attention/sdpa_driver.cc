@@ -161,7 +161,10 @@ void sdpa(const SdpaArgs& a) {
   if (heads == 0 || a.nq == 0) return;
   const int64_t blocks = (a.nq + MQ - 1) / MQ, tasks = heads * blocks;
   const SdpaKernels& kernels = active_kernels();
-  const int threads = static_cast<int>(std::min<int64_t>(get_num_threads(), tasks));
+  // One thread per 64 Ki multiply-adds at most: below that a parallel region costs more
+  // than it saves (tiny attention, as in decoding one token with a short cache).
+  const int64_t work = heads * a.nq * a.nk * (a.d + a.dv);
+  const int threads = static_cast<int>(std::min<int64_t>({get_num_threads(), tasks, std::max<int64_t>(1, work >> 16)}));
 #pragma omp parallel num_threads(threads)
   {
     static thread_local ScratchBuffer scratch;

@@ -2,6 +2,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "common/cpu_features.h"
 #include "common/threads.h"
@@ -47,18 +48,19 @@ void avg_pool2d_f32_nhwc(const pk_pool2d_desc& d, const float* x, float* y, bool
 }
 
 void global_avg_pool2d_f32_nhwc(const float* x, float* y, int64_t batch, int64_t pixels, int64_t channels) {
-  // Per image, the pixels' channel runs are summed into y (vectorised along channels).
+  // Per image, the pixels' channel runs are summed (vectorised along channels) in
+  // double and divided once: a float running sum over H x W pixels would err by up to
+  // pixels x eps, far beyond a float32 pairwise sum. The op is bound by reading x.
   const int threads = pool_threads(batch * pixels * channels);
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t n = 0; n < batch; ++n) {
-    float* out = y + n * channels;
-    std::fill(out, out + channels, 0.0f);
+    std::vector<double> sum(static_cast<size_t>(channels), 0.0);
     for (int64_t i = 0; i < pixels; ++i) {
       const float* px = x + (n * pixels + i) * channels;
-      for (int64_t c = 0; c < channels; ++c) out[c] += px[c];
+      for (int64_t c = 0; c < channels; ++c) sum[c] += px[c];
     }
-    const float scale = 1.0f / static_cast<float>(pixels);
-    for (int64_t c = 0; c < channels; ++c) out[c] *= scale;
+    float* out = y + n * channels;
+    for (int64_t c = 0; c < channels; ++c) out[c] = static_cast<float>(sum[c] / static_cast<double>(pixels));
   }
 }
 
