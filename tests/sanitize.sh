@@ -70,8 +70,10 @@ sanitized_pytest() {
   (cd "$lib" && env PYTHONPATH="$lib" PYTHONMALLOC=malloc LD_PRELOAD="$libasan:$libstdcxx" \
       ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:check_initialization_order=1:strict_string_checks=1" \
       UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-      python -m pytest --rootdir="$repo" -c "$repo/pyproject.toml" -p no:cacheprovider "$@")
+      python -m pytest --rootdir="$repo" -c "$repo/pyproject.toml" -p no:cacheprovider --capture=sys "$@")
 }
+# --capture=sys: pytest's default fd capture would swallow a sanitizer report, which is
+# written to fd 2 just before the process exits.
 
 (cd "$lib" && env PYTHONPATH="$lib" LD_PRELOAD="$libasan:$libstdcxx" ASAN_OPTIONS=detect_leaks=0 \
   python -c "import pykernels._C as C, sys; assert C.__file__.startswith('$lib'), C.__file__; print('instrumented:', C.__file__)")

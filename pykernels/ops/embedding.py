@@ -39,6 +39,6 @@ def embedding(ids, table: np.ndarray, *, out: np.ndarray | None = None, backend:
     table = validation.contiguous_float32(table, op, "table", ndim=2)
     ids = embedding_ids(ids, op, table.shape[0])
     target, user_out = validation.output(out, ids.shape + (table.shape[1],), op, (table,))
-    flat = np.ascontiguousarray(ids.reshape(-1))
+    flat = np.require(ids.reshape(-1), requirements=["C", "A"])  # a misaligned view is copied: the kernels load int64
     resolve("embedding", backend)(flat, table, target.reshape(flat.size, table.shape[1]))
     return validation.finish(target, user_out)
