@@ -217,19 +217,14 @@ class QuantizedLSTM(_Quantized):
         return cls(layer, weights, name=layer.name, backend=layer.backend)
 
     def call(self, x: np.ndarray, mask=None):
-        from pykernels.layers.recurrent import _reverse_sequences, mask_to_lengths
+        from pykernels.layers.recurrent import _reverse_sequences, keras_results, mask_to_lengths
 
         lengths = mask_to_lengths(mask, x.shape, self)
         if self.go_backwards:
             x = _reverse_sequences(x, lengths)
         output, (h_n, c_n) = ops.lstm_int8(x, self.weights_int8, bidirectional=self.bidirectional,
                                            lengths=lengths, backend=self.backend)
-        last = h_n[-self.directions:]
-        result = output if self.return_sequences else np.concatenate(list(last), axis=-1)
-        if not self.return_state:
-            return result
-        states = [s for d in range(self.directions) for s in (last[d], c_n[len(c_n) - self.directions + d])]
-        return [result] + states
+        return keras_results(self, output, h_n, c_n)
 
     def compute_mask(self, x, mask=None):
         return mask if self.return_sequences else None

@@ -17,6 +17,18 @@ from pykernels.layers.base import InputSpec, Layer, format_shape
 _MERGE_MODES = ("concat", "sum", "mul", "ave")
 
 
+def keras_results(layer, output: np.ndarray, h_n: np.ndarray, c_n: np.ndarray):
+    """What a Keras LSTM layer returns from ``ops.lstm``'s (output, (h_n, c_n)): the sequence
+    (return_sequences) or the last layer's final h of each direction, plus [h, c] per
+    direction of the last layer with return_state."""
+    last = h_n[-layer.directions:]
+    result = output if layer.return_sequences else np.concatenate(list(last), axis=-1)
+    if not layer.return_state:
+        return result
+    states = [s for d in range(layer.directions) for s in (last[d], c_n[len(c_n) - layer.directions + d])]
+    return [result] + states
+
+
 def mask_to_lengths(mask, shape: tuple, layer) -> np.ndarray | None:
     """Lengths (batch,) from a (batch, T) mask that keeps a prefix of each sequence (right padding)."""
     if mask is None:
@@ -105,12 +117,7 @@ class LSTM(Layer):
             x = _reverse_sequences(x, lengths)
         output, (h_n, c_n) = ops.lstm(x, self.weight_tuples(), batch_first=True, bidirectional=self.bidirectional,
                                       lengths=lengths, backend=self.backend)
-        last = h_n[-self.directions:]
-        result = output if self.return_sequences else np.concatenate(list(last), axis=-1)
-        if not self.return_state:
-            return result
-        states = [s for d in range(self.directions) for s in (last[d], c_n[len(c_n) - self.directions + d])]
-        return [result] + states
+        return keras_results(self, output, h_n, c_n)
 
     def compute_mask(self, x, mask=None):
         return mask if self.return_sequences else None
