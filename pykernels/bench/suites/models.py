@@ -8,6 +8,8 @@ layout; Keras flatten order kept); results are checked against the twin within t
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from pykernels.bench import baselines, suites
@@ -37,8 +39,11 @@ def cases(quick: bool = False) -> list[Case]:
     return found
 
 
+OP = "gemm"  # every layer of these models runs on the backend named; its availability follows gemm's
+
+
 def contenders(case: Case | None = None) -> list[tuple[str, bool]]:
-    return [("pykernels", False)] + [("torch", True)] * ("torch" in baselines.available())
+    return suites.contender_names(OP, ["torch"] * ("torch" in baselines.available()))
 
 
 def _seeded(model: Sequential, input_shape) -> Sequential:
@@ -96,4 +101,10 @@ def prepare(case: Case) -> Prepared:
         if expected is not None:
             np.testing.assert_allclose(np.asarray(result), expected, rtol=1e-4, atol=1e-5, err_msg=what)
 
-    return Prepared.of(case, {"pykernels": lambda: model(x)}, theirs, check)
+    ours = {}
+    for name in suites.implementations(OP):  # a copy of the model on each backend: every layer set to it
+        replica = copy.deepcopy(model)
+        for layer in replica.layers:
+            layer.backend = name
+        ours[name] = lambda replica=replica: replica(x)
+    return Prepared.of(case, ours, theirs, check)
