@@ -40,14 +40,21 @@ def _words(text: str) -> list[str]:
     return [word.strip() for word in text.split(",") if word.strip()]
 
 
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value < 10.0:
-        raise argparse.ArgumentTypeError(f"expected a fraction such as 0.1 (10% slower), got {text!r}")
-    return value
+def _number_below(limit: float, expected: str):
+    """An argparse type: a float in [0, limit), else an error saying ``expected``."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not 0.0 <= value < limit:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+    return parse
+
+
+_fraction = _number_below(10.0, "a fraction such as 0.1 (10% slower)")
+_sparsity = _number_below(1.0, "a sparsity in [0, 1), such as 0.8")
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -226,16 +233,6 @@ def _report(args: argparse.Namespace) -> int:
         result.plot(args.plot)
         print(f"wrote {args.plot}")
     return 0
-
-
-def _sparsity(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"expected a sparsity in [0, 1), such as 0.8, got {text!r}")
-    return value
 
 
 def _positive(text: str) -> int:

@@ -32,14 +32,7 @@ class Dense(Layer):
         self.bias: np.ndarray | None = None
 
     def build(self, input_shape: tuple) -> None:
-        in_features = input_shape[-1]
-        if in_features is None:
-            raise ValueError(f"{self}: the last dimension of the input must be known to build, "
-                             f"got shape {format_shape(input_shape)}")
-        self.kernel = self.add_weight("kernel", (in_features, self.units), self.kernel_initializer)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer)
-        self.input_spec = InputSpec(min_ndim=2, axes={-1: in_features})
+        add_dense_weights(self, input_shape)
         super().build(input_shape)
 
     def call(self, x: np.ndarray) -> np.ndarray:
@@ -53,3 +46,16 @@ class Dense(Layer):
                 "use_bias": self.use_bias,
                 "kernel_initializer": initializers.serialize(self.kernel_initializer),
                 "bias_initializer": initializers.serialize(self.bias_initializer)}
+
+
+def add_dense_weights(layer: Layer, input_shape: tuple) -> None:
+    """A Dense-style layer's ``kernel`` (in_features, units) and ``bias`` (with
+    ``use_bias``), and its input spec; shared by Dense and SparseDense."""
+    in_features = input_shape[-1]
+    if in_features is None:
+        raise ValueError(f"{layer}: the last dimension of the input must be known to build, "
+                         f"got shape {format_shape(input_shape)}")
+    layer.kernel = layer.add_weight("kernel", (in_features, layer.units), layer.kernel_initializer)
+    if layer.use_bias:
+        layer.bias = layer.add_weight("bias", (layer.units,), layer.bias_initializer)
+    layer.input_spec = InputSpec(min_ndim=2, axes={-1: in_features})

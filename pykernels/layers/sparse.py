@@ -17,7 +17,7 @@ from pykernels import formats, geometry, ops, validation
 from pykernels.layers import initializers
 from pykernels.layers.base import InputSpec, Layer, format_shape
 from pykernels.layers.conv import Conv2D
-from pykernels.layers.dense import Dense
+from pykernels.layers.dense import Dense, add_dense_weights
 from pykernels.ops import sparse_dispatch
 from pykernels.ops.conv import data_format_name
 
@@ -143,14 +143,7 @@ class SparseDense(_SparseLinear):
         return sparse
 
     def build(self, input_shape: tuple) -> None:
-        in_features = input_shape[-1]
-        if in_features is None:
-            raise ValueError(f"{self}: the last dimension of the input must be known to build, "
-                             f"got shape {format_shape(input_shape)}")
-        self.kernel = self.add_weight("kernel", (in_features, self.units), self.kernel_initializer)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer)
-        self.input_spec = InputSpec(min_ndim=2, axes={-1: in_features})
+        add_dense_weights(self, input_shape)
         self._sparse = None
         super().build(input_shape)
 
