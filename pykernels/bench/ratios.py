@@ -79,7 +79,7 @@ def measure(prepared, threads: int, clock: str, repeats: int, run: runner.SuiteR
             return None
         if threads > 1:
             live.append(Contender(ONE_THREAD, True, _on_threads(ours.run, 1, threads)))
-        times = timing.interleaved({c.name: c.run for c in live}, repeats, CLOCKS[clock])
+        times = timing.interleaved({c.name: c.run for c in live}, repeats, CLOCKS[clock], settle_first=threads > 1)
     mine = times[ours.name]
     ratios = {name: statistics.median(t / o for t, o in zip(theirs, mine))
               for name, theirs in times.items() if name != ours.name}

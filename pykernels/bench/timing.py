@@ -77,13 +77,18 @@ def measure(fn: Callable[[], object], settings: Settings, threads: int = 2) -> T
 
 
 def interleaved(fns: dict[str, Callable[[], object]], repeats: int,
-                clock: Callable[[], float] = perf_counter) -> dict[str, list[float]]:
+                clock: Callable[[], float] = perf_counter, settle_first: bool = False) -> dict[str, list[float]]:
     """Seconds per call of every function on ``clock``, one sample each per repetition.
 
     For speed ratios on a shared machine (``pykernels bench --ratios``): within a
     repetition every function runs its sample back to back with the others on the same
     inputs, so all see the same load; the order rotates between repetitions. A sample
     is enough calls to last ``RATIO_SAMPLE_SECONDS``. Call after a warm-up of each.
+
+    With ``settle_first`` (timing on more than one thread) every sample starts after
+    ``settle()``: a BLAS whose idle workers keep spinning (OpenBLAS polls for about 0.1 s
+    after each call) would otherwise hold a core that the next contender needs, and
+    halve its time on 2 threads.
     """
     calls = {name: max(1, math.ceil(RATIO_SAMPLE_SECONDS / max(_sample(fn, 1, clock), 1e-9)))
              for name, fn in fns.items()}
@@ -91,6 +96,8 @@ def interleaved(fns: dict[str, Callable[[], object]], repeats: int,
     for rep in range(repeats):
         shift = rep % len(names)
         for name in names[shift:] + names[:shift]:
+            if settle_first:
+                settle()
             times[name].append(_sample(fns[name], calls[name], clock))
     return times
 
