@@ -86,9 +86,11 @@ def interleaved(fns: dict[str, Callable[[], object]], repeats: int,
     is enough calls to last ``RATIO_SAMPLE_SECONDS``. Call after a warm-up of each.
 
     With ``settle_first`` (timing on more than one thread) every sample starts after
-    ``settle()``: a BLAS whose idle workers keep spinning (OpenBLAS polls for about 0.1 s
-    after each call) would otherwise hold a core that the next contender needs, and
-    halve its time on 2 threads.
+    ``settle()`` and one untimed call: a BLAS whose idle workers keep spinning (OpenBLAS
+    polls for about 0.1 s after each call) would otherwise hold a core that the next
+    contender needs and halve its time on 2 threads; the untimed call then wakes the
+    contender's own sleeping workers (on a virtual machine, waking an idle vCPU costs
+    from 1 to over 10 ms).
     """
     calls = {name: max(1, math.ceil(RATIO_SAMPLE_SECONDS / max(_sample(fn, 1, clock), 1e-9)))
              for name, fn in fns.items()}
@@ -98,6 +100,7 @@ def interleaved(fns: dict[str, Callable[[], object]], repeats: int,
         for name in names[shift:] + names[:shift]:
             if settle_first:
                 settle()
+                fns[name]()
             times[name].append(_sample(fns[name], calls[name], clock))
     return times
 
