@@ -11,6 +11,7 @@ negative ones included, are passed through.
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 from typing import Sequence
 
@@ -72,6 +73,29 @@ def integer(value, op: str, name: str, *, minimum: int | None = None, maximum: i
         raise ValueError(f"{op}: {name} must be >= {minimum}, got {value}")
     if maximum is not None and value > maximum:
         raise ValueError(f"{op}: {name} must be <= {maximum}, got {value}")
+    return value
+
+
+def real(value, op: str, name: str, *, minimum: float | None = None, above: float | None = None,
+         maximum: float | None = None, below: float | None = None) -> float:
+    """``value`` as a finite Python float (bool rejected: TypeError), within the given bounds
+    (``minimum`` / ``maximum`` inclusive, ``above`` / ``below`` exclusive; ValueError)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{op}: {name} must be a finite number, got {value}")
+    low, high = (minimum, "[", ">=") if above is None else (above, "(", ">"), \
+        (maximum, "]", "<=") if below is None else (below, ")", "<")
+    too_low = low[0] is not None and (value < low[0] if above is None else value <= low[0])
+    too_high = high[0] is not None and (value > high[0] if below is None else value >= high[0])
+    if too_low or too_high:
+        if low[0] is not None and high[0] is not None:
+            wanted = f"in {low[1]}{low[0]:g}, {high[0]:g}{high[1]}"
+        else:
+            bound = low if low[0] is not None else high
+            wanted = f"{bound[2]} {bound[0]:g}"
+        raise ValueError(f"{op}: {name} must be {wanted}, got {value}")
     return value
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pykernels import formats
+from pykernels import formats, validation
 
 SCOPES = ("layer", "global")
 
@@ -32,11 +32,7 @@ def _check_sparsity(sparsity, pattern, what: str) -> float:
         if sparsity is not None and abs(float(sparsity) - implied) > 1e-9:
             raise ValueError(f"{what}: pattern {pattern} fixes the sparsity at {implied:g}, got sparsity={sparsity}")
         return implied
-    if sparsity is None or isinstance(sparsity, bool) or not isinstance(sparsity, (int, float, np.floating)):
-        raise TypeError(f"{what}: sparsity must be a number in [0, 1], got {sparsity!r}")
-    if not 0.0 <= float(sparsity) <= 1.0:
-        raise ValueError(f"{what}: sparsity must be in [0, 1], got {sparsity}")
-    return float(sparsity)
+    return validation.real(sparsity, what, "sparsity", minimum=0, maximum=1)
 
 
 def _matrix(w: np.ndarray, what: str) -> np.ndarray:

@@ -7,17 +7,11 @@ only) that are a multiple of ``frequency`` steps after ``begin_step``.
 """
 from __future__ import annotations
 
-import math
-
 from pykernels import validation
 
 
 def _sparsity(value, what: str, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{what}: {name} must be a number, got {type(value).__name__}")
-    if not (0.0 <= value < 1.0) or math.isnan(value):
-        raise ValueError(f"{what}: {name} must be in [0, 1), got {value}")
-    return float(value)
+    return validation.real(value, what, name, minimum=0, below=1)
 
 
 def _steps(begin_step, end_step, frequency, what: str, allow_forever: bool) -> tuple[int, int, int]:
@@ -71,9 +65,7 @@ class PolynomialDecay(PruningSchedule):
         self.initial_sparsity = _sparsity(initial_sparsity, what, "initial_sparsity")
         self.final_sparsity = _sparsity(final_sparsity, what, "final_sparsity")
         self.begin_step, self.end_step, self.frequency = _steps(begin_step, end_step, frequency, what, False)
-        if isinstance(power, bool) or not isinstance(power, (int, float)) or not math.isfinite(power):
-            raise TypeError(f"{what}: power must be a finite number, got {power!r}")
-        self.power = float(power)
+        self.power = validation.real(power, what, "power")
 
     def sparsity(self, step: int) -> float:
         p = min(1.0, max(0.0, (step - self.begin_step) / (self.end_step - self.begin_step)))

@@ -29,9 +29,8 @@ class LayerNormalization(Layer):
     def __init__(self, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
                  name: str | None = None, backend: str = "auto"):
         super().__init__(name=name, backend=backend)
-        if not isinstance(epsilon, (int, float)) or isinstance(epsilon, bool) or not epsilon >= 0:
-            raise ValueError(f"{self}: epsilon must be a number >= 0, got {epsilon!r}")
-        self.epsilon, self.center, self.scale = float(epsilon), bool(center), bool(scale)
+        self.epsilon = validation.real(epsilon, str(self), "epsilon", minimum=0)
+        self.center, self.scale = bool(center), bool(scale)
         self.input_spec = InputSpec(min_ndim=1)
         self.gamma: np.ndarray | None = None
         self.beta: np.ndarray | None = None
@@ -70,9 +69,7 @@ class SinusoidalPositionEmbedding(Layer):
 
     def __init__(self, max_wavelength: float = 10000.0, name: str | None = None, backend: str = "auto"):
         super().__init__(name=name, backend=backend)
-        if not isinstance(max_wavelength, (int, float)) or not max_wavelength > 1:
-            raise ValueError(f"{self}: max_wavelength must be a number > 1, got {max_wavelength!r}")
-        self.max_wavelength = float(max_wavelength)
+        self.max_wavelength = validation.real(max_wavelength, str(self), "max_wavelength", above=1)
         self._table = np.empty((0, 0), np.float32)
 
     def call(self, x: np.ndarray) -> np.ndarray:

@@ -76,9 +76,8 @@ def sdpa(q: np.ndarray, k: np.ndarray, v: np.ndarray, attn_mask: np.ndarray | No
         raise TypeError(f"sdpa: is_causal must be a bool, got {type(is_causal).__name__}")
     if scale is None:
         scale = 1.0 / math.sqrt(d) if d else 1.0
-    elif not isinstance(scale, (int, float, np.floating, np.integer)) or isinstance(scale, bool) \
-            or not math.isfinite(scale):
-        raise ValueError(f"sdpa: scale must be a finite number, got {scale!r}")
+    else:
+        scale = validation.real(scale, "sdpa", "scale")
     mask = _attention_mask(attn_mask, (b, hq, nq, nk))
     kernel = resolve("sdpa", backend)
     target, user_out = validation.output(out, q.shape[:3] + v.shape[3:], "sdpa", (q, k, v))
@@ -99,8 +98,7 @@ def layer_norm(x: np.ndarray, gamma: np.ndarray | None = None, beta: np.ndarray 
             if p.shape != (n,):
                 raise ValueError(f"layer_norm: {name} has shape {p.shape}, expected ({n},) for x of shape {x.shape}")
         params.append(p)
-    if not isinstance(eps, (int, float, np.floating)) or isinstance(eps, bool) or not eps >= 0:
-        raise ValueError(f"layer_norm: eps must be a number >= 0, got {eps!r}")
+    eps = validation.real(eps, "layer_norm", "eps", minimum=0)
     kernel = resolve("layer_norm", backend)
     target, user_out = validation.output(out, x.shape, "layer_norm", (x,))
     if target.size:

@@ -130,15 +130,15 @@ def sdpa(q, k, v, attn_mask=None, is_causal=False, scale=None, *, out=None, back
     """Fused ``softmax(scale q k^T + mask) v`` on device arrays (see pykernels.ops.attention.sdpa)."""
     op = "sdpa"
     qv = arrays.view(q, op, "q", ndim=4)
-    kv = arrays.view(k, op, "k", ndim=4)
+    arrays.view(k, op, "k", ndim=4)
     vv = arrays.view(v, op, "v", ndim=4)
     if not isinstance(is_causal, bool):
         raise TypeError(f"{op}: is_causal must be a bool, got {type(is_causal).__name__}")
     d = qv.shape[3]
     if scale is None:
         scale = 1.0 / math.sqrt(d) if d else 1.0
-    elif isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale):
-        raise ValueError(f"{op}: scale must be a finite number, got {scale!r}")
+    else:
+        scale = validation.real(scale, op, "scale")
     if attn_mask is not None:
         mv = arrays.view(attn_mask, op, "attn_mask")
         if mv.ndim != 4:

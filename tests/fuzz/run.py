@@ -21,6 +21,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 HARNESSES = ("ops", "layers", "native")
+# A unit slower than this is reported as a hang. Generous: the first call of a Numba
+# kernel with new argument types compiles it, which takes 10-40 s on a loaded machine.
+UNIT_TIMEOUT_SECONDS = 300
 
 
 def sanitizer_env() -> dict:
@@ -46,7 +49,7 @@ def run_one(name: str, seconds: int, asan: bool, max_len: int) -> tuple[int, int
         import pykernels
         env = dict(os.environ, PYTHONPATH=str(Path(pykernels.__file__).resolve().parents[1]))
     command = [sys.executable, str(HERE / "main.py"), name, str(corpus), f"-max_total_time={seconds}",
-               f"-max_len={max_len}", "-timeout=30", "-rss_limit_mb=4096", "-print_final_stats=1",
+               f"-max_len={max_len}", f"-timeout={UNIT_TIMEOUT_SECONDS}", "-rss_limit_mb=4096", "-print_final_stats=1",
                f"-artifact_prefix={out}/"]
     start = time.monotonic()
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=out)
