@@ -18,11 +18,11 @@ import numpy as np
 import pykernels as pk
 from pykernels import geometry
 from pykernels.formats.int8_weights import Int8Weights
-from pykernels.formats.nm import NMMatrix
 from pykernels.formats.patterns import to_sparse
 from pykernels.formats.qtensor import QTensor, dynamic_qparams
 from pykernels.reference import (activations as ref_act, attention as ref_attention, conv as ref_conv,
-                                 embedding as ref_embedding, gemm as ref_gemm, int8 as ref_int8, lstm as ref_lstm)
+                                 embedding as ref_embedding, gemm as ref_gemm, int8 as ref_int8, lstm as ref_lstm,
+                                 spmm as ref_spmm)
 
 ELEMENTWISE = ("relu", "sigmoid", "tanh", "gelu")
 
@@ -501,27 +501,11 @@ def _pruned(arrays, rng):
     return arrays
 
 
-def _stored_entries(sparse):
-    """(rows, cols, values) of every entry the format stores (stored zeros included)."""
-    if isinstance(sparse, NMMatrix):
-        rows, width = sparse.values.shape
-        group = np.arange(width) // sparse.n * sparse.m
-        return np.repeat(np.arange(rows), width), (group + sparse.positions).ravel(), sparse.values.ravel()
-    coo = sparse.to_scipy().tocoo()  # CSR and BSR (whole blocks): scipy keeps the stored zeros
-    return coo.row, coo.col, coo.data
-
-
 def _spmm_reference(w, x, bias, dtype, pattern, activation):
-    """act(W @ x + bias) over W's stored entries: like scipy.sparse (and every sparse library),
-    a zero the format does not store never meets x, so NaN / inf in x stay in the rows that read them."""
+    """The reference over W's stored entries (NaN / inf in x reach only the rows that read them)."""
     sparse = to_sparse(w, pattern)
-    rows, cols, values = _stored_entries(sparse)
-    x2 = np.asarray(x, dtype).reshape(x.shape[0], -1)
-    y = np.zeros((sparse.shape[0], x2.shape[1]), dtype)
-    with np.errstate(all="ignore"):
-        np.add.at(y, rows, np.asarray(values, dtype)[:, None] * x2[cols])
-    y += np.asarray(bias, dtype)[:, None]
-    return ref_act.activate(y, activation, dtype).reshape((sparse.shape[0],) + x.shape[1:])
+    y = ref_spmm.spmm(sparse, np.asarray(x).reshape(x.shape[0], -1), bias, activation, dtype)
+    return y.reshape((sparse.shape[0],) + x.shape[1:])
 
 
 SPARSE = [

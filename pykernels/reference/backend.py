@@ -54,5 +54,4 @@ def spmm(w, x, out, bias=None, activation="none"):
 
 
 def conv2d_sparse(x, out, w, kernel, bias, stride, padding, dilation, activation):
-    oihw = w.to_dense().reshape(w.shape[0], kernel[0], kernel[1], -1).transpose(0, 3, 1, 2)
-    out[...] = _conv.conv2d(x, oihw, bias, stride, padding, dilation, 1, activation)
+    out[...] = _conv.conv2d_sparse(x, w, kernel, bias, stride, padding, dilation, activation)

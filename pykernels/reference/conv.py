@@ -8,6 +8,7 @@ import numpy as np
 
 from pykernels import geometry
 from pykernels.reference.activations import activate
+from pykernels.reference.spmm import sparse_product
 
 
 def _taps(xp, kh, kw, out_hw, stride, dilation):
@@ -21,11 +22,9 @@ def conv2d(x, w, bias=None, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1)
            dtype=np.float64):
     """act(conv(x, w) + bias) for NHWC ``x`` and OIHW ``w``; the output is NHWC."""
     x, w = np.asarray(x, dtype), np.asarray(w, dtype)
-    n, h, width, c = x.shape
+    n = x.shape[0]
     oc, cg, kh_size, kw_size = w.shape
-    out_hw = geometry.conv_output("conv2d", (h, width), (kh_size, kw_size), stride, padding, dilation)
-    top, bottom, left, right = padding
-    xp = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
+    out_hw, xp = _output_and_padded(x, (kh_size, kw_size), stride, padding, dilation)
     wg = w.reshape(groups, oc // groups, cg, kh_size, kw_size)
     y = np.zeros((n, *out_hw, groups, oc // groups), dtype)
     for kh in range(kh_size):
@@ -36,6 +35,27 @@ def conv2d(x, w, bias=None, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1)
     if bias is not None:
         y = y + np.asarray(bias, dtype)
     return activate(y, activation, dtype)
+
+
+def conv2d_sparse(x, w, kernel, bias=None, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), activation=None,
+                  dtype=np.float64):
+    """act(conv(x, w) + bias) for NHWC ``x`` and a sparse ``w`` of shape (O, KH * KW * C)
+    (columns in (kh, kw, c) order), summed over w's stored entries (pykernels.reference.spmm)."""
+    x = np.asarray(x, dtype)
+    out_hw, xp = _output_and_padded(x, kernel, stride, padding, dilation)
+    columns = np.concatenate([_taps(xp, kh, kw, out_hw, stride, dilation)
+                              for kh in range(kernel[0]) for kw in range(kernel[1])], axis=3)
+    y = sparse_product(w, columns.reshape(-1, columns.shape[3]).T, dtype).T.reshape(x.shape[0], *out_hw, -1)
+    if bias is not None:
+        y = y + np.asarray(bias, dtype)
+    return activate(y, activation, dtype)
+
+
+def _output_and_padded(x, kernel, stride, padding, dilation):
+    """The output size (OH, OW) and ``x`` with its explicit (top, bottom, left, right) zero padding."""
+    out_hw = geometry.conv_output("conv2d", x.shape[1:3], kernel, stride, padding, dilation)
+    top, bottom, left, right = padding
+    return out_hw, np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
 
 
 def _pool_windows(x, kernel, stride, padding, out_hw, fill):
