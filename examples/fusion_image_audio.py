@@ -9,13 +9,11 @@ No trained weights exist for this model: the weights are seeded random (uniform,
 and the audio is seeded noise, so the scores show the plumbing, not a classifier.
 tests/test_examples.py checks the model against a reference computation of the same graph.
 """
-import argparse
-
 import numpy as np
 
-import pykernels
-from pykernels.bench import timing
 from pykernels.layers import LSTM, Concatenate, Conv2D, Dense, Flatten, Input, MaxPooling2D, Model
+
+import fusion_demo  # examples/fusion_demo.py, beside this script
 
 IMAGE, AUDIO = (32, 32, 3), (50, 13)
 
@@ -27,9 +25,7 @@ def build() -> Model:
     b = LSTM(32, name="audio_lstm")(audio)
     score = Dense(1, activation="sigmoid", name="event")(Concatenate(name="fuse")([a, b]))
     model = Model([image, audio], score, name="image_audio_fusion")
-    rng = np.random.default_rng(0)
-    model.set_weights([rng.uniform(-0.1, 0.1, w.shape).astype(np.float32) for w in model.get_weights()])
-    return model
+    return fusion_demo.seeded_random_weights(model)
 
 
 def inputs(batch: int, seed: int = 1) -> list[np.ndarray]:
@@ -37,19 +33,5 @@ def inputs(batch: int, seed: int = 1) -> list[np.ndarray]:
     return [rng.random((batch, *IMAGE), dtype=np.float32), rng.standard_normal((batch, *AUDIO)).astype(np.float32)]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batch", type=int, default=16)
-    args = parser.parse_args()
-
-    model = build()
-    model.summary()
-    data = inputs(args.batch)
-    scores = model(data)
-    print(f"\nevent scores {scores.shape}: " + " ".join(f"{s:.3f}" for s in scores[:8, 0]))
-    seconds = timing.measure(lambda: model(data), timing.QUICK).median
-    print(f"time per batch of {args.batch}: {seconds * 1e3:.2f} ms ({pykernels.get_num_threads()} threads)")
-
-
 if __name__ == "__main__":
-    main()
+    fusion_demo.run(__doc__.splitlines()[0], build, inputs, "event scores")

@@ -62,6 +62,8 @@ def test_minilm_example(tmp_path):
 
 
 def load_example(name):
+    if str(EXAMPLES) not in sys.path:  # as when run as a script: its sibling modules import
+        sys.path.insert(0, str(EXAMPLES))
     spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
