@@ -14,9 +14,9 @@ namespace {
 void spmm_csr(int device, uintptr_t stream, int64_t m, int64_t n, uintptr_t indptr, uintptr_t indices,
               uintptr_t data, uintptr_t b, int64_t b_rs, int64_t b_cs, uintptr_t out, int64_t out_rs, uintptr_t bias,
               int bias_mode, int activation) {
-  const SpmmCsrArgs args{m, n, as_ptr<const int32_t>(indptr), as_ptr<const int32_t>(indices),
-                         as_ptr<const float>(data), as_ptr<const float>(b), b_rs, b_cs, as_ptr<float>(out), out_rs,
-                         as_ptr<const float>(bias), bias_mode, activation};
+  const SpmmArgs args{m, n, 1, 1, as_ptr<const int32_t>(indptr), as_ptr<const int32_t>(indices),
+                      as_ptr<const float>(data), as_ptr<const float>(b), b_rs, b_cs, as_ptr<float>(out), out_rs,
+                      as_ptr<const float>(bias), bias_mode, activation};
   DeviceGuard guard(device);
   py::gil_scoped_release release;
   spmm_f32_csr(args, as_stream(stream));
@@ -25,9 +25,9 @@ void spmm_csr(int device, uintptr_t stream, int64_t m, int64_t n, uintptr_t indp
 void spmm_bsr(int device, uintptr_t stream, int64_t m, int64_t n, int r, int c, uintptr_t indptr, uintptr_t indices,
               uintptr_t data, uintptr_t b, int64_t b_rs, int64_t b_cs, uintptr_t out, int64_t out_rs, uintptr_t bias,
               int bias_mode, int activation) {
-  const SpmmBsrArgs args{m, n, r, c, as_ptr<const int32_t>(indptr), as_ptr<const int32_t>(indices),
-                         as_ptr<const float>(data), as_ptr<const float>(b), b_rs, b_cs, as_ptr<float>(out), out_rs,
-                         as_ptr<const float>(bias), bias_mode, activation};
+  const SpmmArgs args{m, n, r, c, as_ptr<const int32_t>(indptr), as_ptr<const int32_t>(indices),
+                      as_ptr<const float>(data), as_ptr<const float>(b), b_rs, b_cs, as_ptr<float>(out), out_rs,
+                      as_ptr<const float>(bias), bias_mode, activation};
   DeviceGuard guard(device);
   py::gil_scoped_release release;
   spmm_f32_bsr(args, as_stream(stream));

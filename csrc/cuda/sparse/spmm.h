@@ -9,23 +9,10 @@
 
 namespace pk::cuda {
 
-struct SpmmCsrArgs {
-  int64_t m, n;
-  const int32_t* indptr;  // m + 1 offsets into indices / data
-  const int32_t* indices;  // column of each nonzero, < k
-  const float* data;
-  const float* b;
-  int64_t b_rs, b_cs;
-  float* out;
-  int64_t out_rs;
-  const float* bias;
-  int bias_mode;  // BiasMode
-  int activation;
-};
-
-// BSR: block row I holds blocks indptr[I] .. indptr[I+1] at block columns indices[...],
-// block p's r x c values row-major at data + p * r * c.
-struct SpmmBsrArgs {
+// A block row I of r x c blocks holds blocks indptr[I] .. indptr[I+1] at block columns
+// indices[...], block p's r x c values row-major at data + p * r * c. CSR is the 1 x 1 case
+// (r = c = 1: indptr has m + 1 offsets, one column and one value per nonzero).
+struct SpmmArgs {
   int64_t m, n;
   int r, c;
   const int32_t* indptr;  // m / r + 1 offsets
@@ -40,7 +27,7 @@ struct SpmmBsrArgs {
   int activation;
 };
 
-void spmm_f32_csr(const SpmmCsrArgs& args, cudaStream_t stream);
-void spmm_f32_bsr(const SpmmBsrArgs& args, cudaStream_t stream);
+void spmm_f32_csr(const SpmmArgs& args, cudaStream_t stream);  // r = c = 1
+void spmm_f32_bsr(const SpmmArgs& args, cudaStream_t stream);
 
 }  // namespace pk::cuda

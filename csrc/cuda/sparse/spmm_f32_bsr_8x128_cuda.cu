@@ -20,7 +20,7 @@ namespace {
 constexpr int WARPS = 8, COLS = 128, PER_LANE = COLS / 32;
 
 template <int R>
-__global__ void __launch_bounds__(WARPS * 32) spmm_bsr_kernel(SpmmBsrArgs p) {
+__global__ void __launch_bounds__(WARPS * 32) spmm_bsr_kernel(SpmmArgs p) {
   const int lane = threadIdx.x % 32;
   const int groups_per_block_row = p.r / R;
   const int64_t group = static_cast<int64_t>(blockIdx.x) * WARPS + threadIdx.x / 32;
@@ -73,7 +73,7 @@ __global__ void __launch_bounds__(WARPS * 32) spmm_bsr_kernel(SpmmBsrArgs p) {
 }
 
 template <int R>
-void launch(const SpmmBsrArgs& p, cudaStream_t stream) {
+void launch(const SpmmArgs& p, cudaStream_t stream) {
   const int64_t groups = p.m / R;
   const dim3 grid(static_cast<unsigned>(ceil_div(groups, WARPS)), static_cast<unsigned>(ceil_div(p.n, COLS)));
   spmm_bsr_kernel<R><<<grid, WARPS * 32, 0, stream>>>(p);
@@ -82,7 +82,7 @@ void launch(const SpmmBsrArgs& p, cudaStream_t stream) {
 
 }  // namespace
 
-void spmm_f32_bsr(const SpmmBsrArgs& p, cudaStream_t stream) {
+void spmm_f32_bsr(const SpmmArgs& p, cudaStream_t stream) {
   if (p.m == 0 || p.n == 0) return;
   if (ceil_div(p.n, COLS) > 65535) throw std::invalid_argument("cuda spmm_bsr: n is too large (more than 65535 column tiles)");
   if (p.r % 8 == 0) return launch<8>(p, stream);

@@ -16,7 +16,7 @@ namespace {
 
 constexpr int WARPS = 8, COLS = 128, PER_LANE = COLS / 32;
 
-__global__ void __launch_bounds__(WARPS * 32) spmm_csr_kernel(SpmmCsrArgs p) {
+__global__ void __launch_bounds__(WARPS * 32) spmm_csr_kernel(SpmmArgs p) {
   const int lane = threadIdx.x % 32;
   const int64_t row = static_cast<int64_t>(blockIdx.x) * WARPS + threadIdx.x / 32;
   const int64_t j0 = static_cast<int64_t>(blockIdx.y) * COLS + lane;
@@ -52,7 +52,7 @@ __global__ void __launch_bounds__(WARPS * 32) spmm_csr_kernel(SpmmCsrArgs p) {
 
 }  // namespace
 
-void spmm_f32_csr(const SpmmCsrArgs& p, cudaStream_t stream) {
+void spmm_f32_csr(const SpmmArgs& p, cudaStream_t stream) {
   if (p.m == 0 || p.n == 0) return;
   const int64_t col_tiles = ceil_div(p.n, COLS);
   if (col_tiles > 65535) throw std::invalid_argument("cuda spmm_csr: n is too large (more than 65535 column tiles)");
