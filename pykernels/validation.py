@@ -69,6 +69,8 @@ def integer(value, op: str, name: str, *, minimum: int | None = None, maximum: i
         value = operator.index(value)
     except TypeError:
         raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__}") from None
+    if not -2**63 <= value < 2**63:
+        raise OverflowError(f"{op}: {name} = {value} does not fit in 64 bits")
     if minimum is not None and value < minimum:
         raise ValueError(f"{op}: {name} must be >= {minimum}, got {value}")
     if maximum is not None and value > maximum:

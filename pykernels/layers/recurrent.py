@@ -93,6 +93,9 @@ class LSTM(Layer):
         if features is None:
             raise ValueError(f"{self}: the feature dimension must be known to build, got {format_shape(input_shape)}")
         h = self.units
+        per_direction = [4 * h * ((features if layer == 0 else self.directions * h) + h + 2) for layer in (0, 1)]
+        total = self.directions * (per_direction[0] + (self.num_layers - 1) * per_direction[1])
+        validation.check_nbytes((total,), str(self), "the weights")  # before a loop over absurd num_layers
         for layer in range(self.num_layers):
             inputs = features if layer == 0 else self.directions * h
             for d in range(self.directions):
