@@ -155,13 +155,13 @@ def test_spmm_edges(rng, backend):
 
 @pytest.mark.parametrize("pattern", ["unstructured", "block(4,4)", "2:4"])
 def test_spmm_threads_agree(rng, pattern):
-    # Large enough for two threads. n = 300: threads take whole panels (10 of 32 columns,
-    # the last ragged), each packed by its thread; n = 40: too few panels, threads split
-    # the rows over panels packed together; n = 1: one 8-wide panel.
+    # Large enough for two threads. n = 300 and 40: threads take whole panels (of 24 or
+    # 32 columns, the last ragged), each packed by its thread; n = 20 and 1: one panel,
+    # threads split the rows.
     w = sparse_weight(rng, 512, 256, pattern, 0.8)
     before = pk.get_num_threads()
     try:
-        for n in (300, 40, 1):
+        for n in (300, 40, 20, 1):
             x = random_f32(rng, (256, n))
             bias = random_f32(rng, 512)
             pk.set_num_threads(1)

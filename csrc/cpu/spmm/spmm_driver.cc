@@ -5,10 +5,11 @@
 //   pack X (k x n, any strides) into panels of nb columns, each k x nb contiguous and
 //     zero padded: a panel row is one aligned run the kernel reads as whole vectors,
 //     with none of the cache set conflicts a power-of-two row stride of X causes;
-//   threads take whole panels when there are enough (>= 2 per thread): each packs its
-//     panel into its own buffer just before running all rows over it, so the panel is
-//     still in L2 when the kernel reads it and no thread waits for another; with fewer
-//     panels, all are packed together and each thread owns a contiguous range of
+//   threads take whole panels when they split evenly or are many (>= 4 per thread, so
+//     one panel more is a small imbalance): each packs its panel into its own buffer
+//     just before running all rows over it, so the panel is still in L2 when the kernel
+//     reads it and no thread waits for another; otherwise all panels are packed
+//     together and each thread owns a contiguous range of
 //     (block) rows with an equal share of the stored values; per panel:
 //       for W chunk (rows holding ~16K values, kept in L2):
 //         for k block (a slice of the panel kept in L1):
@@ -185,7 +186,7 @@ void spmm(const SpmmArgs& g) {
   const int64_t nb = plan.kernel.nb, panels = ceil_div(g.n, nb), all = units(g);
   const int threads = threads_for(g);
 
-  if (panels >= 2 * threads) {  // threads take whole panels, each packed just before its use
+  if (panels % threads == 0 || panels >= 4 * threads) {  // whole panels, each packed just before its use
     spmm_plan_splits(g, plan, 0, all);
 #pragma omp parallel num_threads(threads)
     {
