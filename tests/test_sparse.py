@@ -153,18 +153,25 @@ def test_spmm_edges(rng, backend):
     check_spmm(empty_k, np.zeros((0, 5), np.float32), backend, random_f32(rng, m), "sigmoid")
 
 
-def test_spmm_threads_agree(rng):
-    w = sparse_weight(rng, 512, 256, "unstructured", 0.8)
-    x = random_f32(rng, (256, 300))
+@pytest.mark.parametrize("pattern", ["unstructured", "block(4,4)", "2:4"])
+def test_spmm_threads_agree(rng, pattern):
+    # Large enough for two threads. n = 300 and 40: threads take whole panels (of 24 or
+    # 32 columns, the last ragged), each packed by its thread; n = 20 and 1: one panel,
+    # threads split the rows.
+    w = sparse_weight(rng, 512, 256, pattern, 0.8)
     before = pk.get_num_threads()
     try:
-        pk.set_num_threads(1)
-        one = pk.ops.spmm(w, x, backend="cpu")
-        pk.set_num_threads(2)
-        two = pk.ops.spmm(w, x, backend="cpu")
+        for n in (300, 40, 20, 1):
+            x = random_f32(rng, (256, n))
+            bias = random_f32(rng, 512)
+            pk.set_num_threads(1)
+            one = pk.ops.spmm(w, x, bias, "relu", backend="cpu")
+            pk.set_num_threads(2)
+            check_spmm(w, x, "cpu", bias, "relu")
+            two = pk.ops.spmm(w, x, bias, "relu", backend="cpu")
+            np.testing.assert_array_equal(one, two)  # each row: the same sums in the same order
     finally:
         pk.set_num_threads(before)
-    np.testing.assert_array_equal(one, two)  # threads split rows: same sums in the same order
 
 
 def test_spmm_bad_input(rng):

@@ -1,20 +1,25 @@
-// SpMM driver: packing of X into column panels, row blocks balanced by nonzeros across
-// OpenMP threads, k blocking, and the activation epilogue around the microkernels
+// SpMM driver: packing of X into column panels, the split of the work across OpenMP
+// threads, k blocking, and the activation epilogue around the microkernels
 // (spmm_config.h).
 //
 //   pack X (k x n, any strides) into panels of nb columns, each k x nb contiguous and
 //     zero padded: a panel row is one aligned run the kernel reads as whole vectors,
 //     with none of the cache set conflicts a power-of-two row stride of X causes;
-//   parallel: each thread owns a contiguous range of (block) rows with an equal share
-//     of the stored values; per panel:
+//   threads take whole panels when they split evenly or are many (>= 4 per thread, so
+//     one panel more is a small imbalance): each packs its panel into its own buffer
+//     just before running all rows over it, so the panel is still in L2 when the kernel
+//     reads it and no thread waits for another; otherwise all panels are packed
+//     together and each thread owns a contiguous range of
+//     (block) rows with an equal share of the stored values; per panel:
 //       for W chunk (rows holding ~16K values, kept in L2):
-//         for k block (a 32 KiB slice of the panel, kept in L1):
+//         for k block (a slice of the panel kept in L1):
 //           microkernel on 24 rows at a time; after the last k block, the activation.
-//   K is blocked only when rows are dense enough to find >= 128 values per block
-//   (at 50-70% sparsity this turns L2-bound loads into L1 hits; at 90% the per-row
-//   cost of a block would outweigh it, so the panel (128 KiB at k = 1024) streams
-//   from L2). Where each row's k blocks start is found once per call (binary search).
-// Threads share the packed X; W is read once per panel.
+//   BSR/CSR: K is blocked only when rows are dense enough to find >= 128 values per
+//   32 KiB block (at 50-70% sparsity this turns L2-bound loads into L1 hits; at 90% the
+//   per-row cost of a block would outweigh it, so the panel (128 KiB at k = 1024)
+//   streams from L2). Where each row's k blocks start is found once per call (binary
+//   search). N:M rows have no per-row branches (fixed counts, three rows in lockstep),
+//   so their k blocks are 16 KiB slices, half of L1, leaving room for Y and W.
 #include <omp.h>
 
 #include <algorithm>
@@ -29,7 +34,8 @@
 namespace pk {
 namespace {
 
-constexpr int64_t kL1Bytes = 32768;  // the X panel slice of one k block
+constexpr int64_t kL1Bytes = 32768;  // BSR: the X panel slice of one k block
+constexpr int64_t kNmL1Bytes = 16384;  // N:M: the X panel slice of one k block
 constexpr double kMinPerBlock = 128;  // values a row should find per k block
 constexpr double kL2Values = 16384;  // stored values of a W chunk (with indices ~128 KiB)
 constexpr int64_t kChunkRows = 24;  // output rows per kernel call before the activation runs (a multiple of 3, the N:M tile)
@@ -64,10 +70,9 @@ std::vector<int64_t> balanced_cuts(const SpmmArgs& g, int threads, int64_t align
   return cuts;
 }
 
-// Packs the k rows [p0, p1) of panel `panel` (columns j0 .. j0 + nb) into dst.
-void pack_panel_rows(const SpmmArgs& g, int64_t nb, int64_t panel, int64_t p0, int64_t p1, float* dst) {
+// Packs the k rows [p0, p1) of panel `panel` (columns j0 .. j0 + nb) into base (k x nb).
+void pack_panel_rows(const SpmmArgs& g, int64_t nb, int64_t panel, int64_t p0, int64_t p1, float* base) {
   const int64_t j0 = panel * nb, cols = std::min(nb, g.n - j0);
-  float* base = dst + panel * g.k * nb;
   if (g.x_cs == 1) {
     for (int64_t p = p0; p < p1; ++p) {
       std::memcpy(base + p * nb, g.x + p * g.x_rs + j0, cols * sizeof(float));
@@ -100,7 +105,8 @@ void spmm_empty_k(const SpmmArgs& g) {
 // of the thread run over it, unless rows are so sparse that a row would find fewer than
 // kMinPerBlock values per block (then the per-row cost of a block dominates).
 int64_t k_block(const SpmmArgs& g, int64_t nb) {
-  const int64_t align = g.format == SparseFormat::Bsr ? g.c : g.nm_m;
+  if (g.format == SparseFormat::Nm) return std::min(g.k, ceil_div(kNmL1Bytes / (nb * 4), g.nm_m) * g.nm_m);
+  const int64_t align = g.c;
   const double stored = static_cast<double>(work_before(g, units(g)) - units(g) * unit_rows(g));
   const double density = std::max(1e-9, stored / (static_cast<double>(g.m) * static_cast<double>(g.k)));
   const int64_t rows = std::max<int64_t>(kL1Bytes / (nb * 4), static_cast<int64_t>(kMinPerBlock / density));
@@ -177,19 +183,34 @@ void spmm(const SpmmArgs& g) {
   if (g.m == 0 || g.n == 0) return;
   if (g.k == 0) return spmm_empty_k(g);
   SpmmPlan plan = spmm_plan(g);
-  const int64_t nb = plan.kernel.nb, panels = ceil_div(g.n, nb);
+  const int64_t nb = plan.kernel.nb, panels = ceil_div(g.n, nb), all = units(g);
+  const int threads = threads_for(g);
+
+  if (panels % threads == 0 || panels >= 4 * threads) {  // whole panels, each packed just before its use
+    spmm_plan_splits(g, plan, 0, all);
+#pragma omp parallel num_threads(threads)
+    {
+      static thread_local ScratchBuffer panel_scratch;
+      float* panel = panel_scratch.floats(g.k * nb);
+#pragma omp for schedule(static)
+      for (int64_t i = 0; i < panels; ++i) {
+        pack_panel_rows(g, nb, i, 0, g.k, panel);
+        spmm_panel(g, plan, panel, std::min(nb, g.n - i * nb), g.y + i * nb, 0, all);
+      }
+    }
+    return;
+  }
+
   static thread_local ScratchBuffer x_scratch;
   float* packed = x_scratch.floats(panels * g.k * nb);
-  const int threads = threads_for(g);
   const std::vector<int64_t> cuts = balanced_cuts(g, threads, g.format == SparseFormat::Nm ? 3 : 1);
   const int64_t pack_rows = 256, pack_blocks = ceil_div(g.k, pack_rows);
-
 #pragma omp parallel num_threads(threads)
   {
 #pragma omp for schedule(static)
     for (int64_t t = 0; t < panels * pack_blocks; ++t) {
-      const int64_t p0 = (t % pack_blocks) * pack_rows;
-      pack_panel_rows(g, nb, t / pack_blocks, p0, std::min(g.k, p0 + pack_rows), packed);
+      const int64_t p0 = (t % pack_blocks) * pack_rows, panel = t / pack_blocks;
+      pack_panel_rows(g, nb, panel, p0, std::min(g.k, p0 + pack_rows), packed + panel * g.k * nb);
     }  // implicit barrier: every panel is packed
     const int tid = omp_get_thread_num();
     const int64_t u0 = cuts[tid], u1 = cuts[tid + 1];

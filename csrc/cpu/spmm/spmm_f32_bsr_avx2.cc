@@ -11,46 +11,14 @@
 //   other r x c: one block row at a time, R = 1, NV = 4.
 // Why fast: the driver hands one k block of the packed panel at a time, small enough to
 // stay in L1 (a nonzero's NV loads hit L1, not L2), and every nonzero reads whole
-// aligned lines; block shapes also load an X row once for R output rows. The row
-// helpers are forced inline: an accumulator array passed to an outlined call would be
-// kept in memory and stored on every iteration.
+// aligned lines; block shapes also load an X row once for R output rows. Rows start
+// and end with the shared spmm_rows_avx2.h helpers.
 #include <immintrin.h>
 
-#include "cpu/spmm/spmm_config.h"
+#include "cpu/spmm/spmm_rows_avx2.h"
 
 namespace pk {
 namespace {
-
-// Loads NV accumulators from y[0 .. cols) (cols <= 8 NV), or the row's bias on the first k block.
-template <int NV>
-__attribute__((always_inline)) inline void start_row(const SpmmArgs& g, const SpmmBlock& b, int64_t row, __m256* acc) {
-  const float* y = b.y + row * g.y_rs;
-  if (b.first || b.cols < 8 * NV) {
-    alignas(32) float tile[8 * NV];
-    const float bias = g.bias ? g.bias[row] : 0.0f;
-    for (int64_t j = 0; j < 8 * NV; ++j) tile[j] = b.first || j >= b.cols ? bias : y[j];
-#pragma GCC unroll 4
-    for (int q = 0; q < NV; ++q) acc[q] = _mm256_load_ps(tile + 8 * q);
-    return;
-  }
-#pragma GCC unroll 4
-  for (int q = 0; q < NV; ++q) acc[q] = _mm256_loadu_ps(y + 8 * q);
-}
-
-// Writes NV accumulators to y[0 .. cols).
-template <int NV>
-__attribute__((always_inline)) inline void store_row(const SpmmArgs& g, const SpmmBlock& b, int64_t row, const __m256* acc) {
-  float* y = b.y + row * g.y_rs;
-  if (b.cols == 8 * NV) {
-#pragma GCC unroll 4
-    for (int q = 0; q < NV; ++q) _mm256_storeu_ps(y + 8 * q, acc[q]);
-    return;
-  }
-  alignas(32) float tile[8 * NV];
-#pragma GCC unroll 4
-  for (int q = 0; q < NV; ++q) _mm256_store_ps(tile + 8 * q, acc[q]);
-  for (int64_t j = 0; j < b.cols; ++j) y[j] = tile[j];
-}
 
 // The blocks of block row `br` inside this k block: [*begin, end).
 int64_t take_blocks(const SpmmBlock& b, int64_t br, int64_t* begin) {
@@ -68,7 +36,7 @@ void csr_rows(const SpmmArgs& g, const SpmmBlock& b) {
     const int64_t end = take_blocks(b, i, &t);
     if (t == end && !b.first) continue;
     __m256 a[NV], c[NV];
-    start_row<NV>(g, b, i, a);
+    spmm_start_row<NV>(g, b, i, a);
 #pragma GCC unroll 4
     for (int q = 0; q < NV; ++q) c[q] = _mm256_setzero_ps();
     for (; t + 3 < end; t += 4) {
@@ -110,7 +78,7 @@ void csr_rows(const SpmmArgs& g, const SpmmBlock& b) {
     }
 #pragma GCC unroll 4
     for (int q = 0; q < NV; ++q) a[q] = _mm256_add_ps(a[q], c[q]);
-    store_row<NV>(g, b, i, a);
+    spmm_store_row<NV>(g, b, i, a);
   }
 }
 
@@ -124,7 +92,7 @@ void bsr_rows(const SpmmArgs& g, const SpmmBlock& b) {
     if (t == end && !b.first) continue;
     __m256 acc[R][NV];
 #pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) start_row<NV>(g, b, br * R + r, acc[r]);
+    for (int r = 0; r < R; ++r) spmm_start_row<NV>(g, b, br * R + r, acc[r]);
     for (; t < end; ++t) {
       const float* v = g.values + t * (R * C);
       const float* xb = b.panel + static_cast<int64_t>(g.indices[t]) * (C * NB);
@@ -142,7 +110,7 @@ void bsr_rows(const SpmmArgs& g, const SpmmBlock& b) {
       }
     }
 #pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) store_row<NV>(g, b, br * R + r, acc[r]);
+    for (int r = 0; r < R; ++r) spmm_store_row<NV>(g, b, br * R + r, acc[r]);
   }
 }
 
@@ -157,7 +125,7 @@ void bsr_any_rows(const SpmmArgs& g, const SpmmBlock& b) {
     if (t0 == end && !b.first) continue;
     for (int64_t rr = 0; rr < r; ++rr) {
       __m256 acc[NV];
-      start_row<NV>(g, b, br * r + rr, acc);
+      spmm_start_row<NV>(g, b, br * r + rr, acc);
       for (int64_t t = t0; t < end; ++t) {
         const float* v = g.values + (t * r + rr) * c;
         const float* xb = b.panel + g.indices[t] * c * NB;
@@ -167,7 +135,7 @@ void bsr_any_rows(const SpmmArgs& g, const SpmmBlock& b) {
           for (int q = 0; q < NV; ++q) acc[q] = _mm256_fmadd_ps(w, _mm256_load_ps(xb + cc * NB + 8 * q), acc[q]);
         }
       }
-      store_row<NV>(g, b, br * r + rr, acc);
+      spmm_store_row<NV>(g, b, br * r + rr, acc);
     }
   }
 }

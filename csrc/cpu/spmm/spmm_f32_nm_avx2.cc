@@ -10,41 +10,12 @@
 // arithmetic per row beyond one byte load.
 #include <immintrin.h>
 
-#include "cpu/spmm/spmm_config.h"
+#include "cpu/spmm/spmm_rows_avx2.h"
 
 namespace pk {
 namespace {
 
 constexpr int kRows = 3;
-
-template <int NV>
-__attribute__((always_inline)) inline void start_row(const SpmmArgs& g, const SpmmBlock& b, int64_t row, __m256* acc) {
-  const float* y = b.y + row * g.y_rs;
-  if (b.first || b.cols < 8 * NV) {
-    alignas(32) float tile[8 * NV];
-    const float bias = g.bias ? g.bias[row] : 0.0f;
-    for (int64_t j = 0; j < 8 * NV; ++j) tile[j] = b.first || j >= b.cols ? bias : y[j];
-#pragma GCC unroll 4
-    for (int q = 0; q < NV; ++q) acc[q] = _mm256_load_ps(tile + 8 * q);
-    return;
-  }
-#pragma GCC unroll 4
-  for (int q = 0; q < NV; ++q) acc[q] = _mm256_loadu_ps(y + 8 * q);
-}
-
-template <int NV>
-__attribute__((always_inline)) inline void store_row(const SpmmArgs& g, const SpmmBlock& b, int64_t row, const __m256* acc) {
-  float* y = b.y + row * g.y_rs;
-  if (b.cols == 8 * NV) {
-#pragma GCC unroll 4
-    for (int q = 0; q < NV; ++q) _mm256_storeu_ps(y + 8 * q, acc[q]);
-    return;
-  }
-  alignas(32) float tile[8 * NV];
-#pragma GCC unroll 4
-  for (int q = 0; q < NV; ++q) _mm256_store_ps(tile + 8 * q, acc[q]);
-  for (int64_t j = 0; j < b.cols; ++j) y[j] = tile[j];
-}
 
 // ROWS rows starting at row i over the groups of the k block; N kept per group (0: g.nm_n at run time).
 template <int N, int ROWS, int NV>
@@ -59,7 +30,7 @@ void nm_tile(const SpmmArgs& g, const SpmmBlock& b, int64_t i) {
   for (int r = 0; r < ROWS; ++r) {
     v[r] = g.values + (i + r) * kept;
     pos[r] = g.positions + (i + r) * kept;
-    start_row<NV>(g, b, i + r, acc[r]);
+    spmm_start_row<NV>(g, b, i + r, acc[r]);
   }
   const float* group = b.panel + b.p0 * NB;
   for (int64_t t = t0; t < t1; t += n, group += m * NB) {
@@ -75,7 +46,7 @@ void nm_tile(const SpmmArgs& g, const SpmmBlock& b, int64_t i) {
     }
   }
 #pragma GCC unroll 4
-  for (int r = 0; r < ROWS; ++r) store_row<NV>(g, b, i + r, acc[r]);
+  for (int r = 0; r < ROWS; ++r) spmm_store_row<NV>(g, b, i + r, acc[r]);
 }
 
 template <int N, int NV>
