@@ -1,5 +1,8 @@
 """The pykernels command: info, bench (its outputs and argument checks; timing lives in
 benchmarks/) and profile."""
+import subprocess
+import sys
+
 import pytest
 
 from pykernels import cli
@@ -12,6 +15,12 @@ def test_info_reports_machine_and_backends(capsys):
     assert "FMA peak GFLOP/s" in text
     for backend in ("cpu", "numba", "reference"):
         assert backend in text
+
+
+def test_python_dash_m_pykernels_is_the_command(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "pykernels", "bench", "nope"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2 and "unknown suite 'nope'" in done.stderr
 
 
 @pytest.mark.parametrize("argv,fragment", [
@@ -79,7 +88,6 @@ def test_bench_writes_json_csv_and_plots(tiny_suites, tmp_path, capsys):
 
 def test_bench_json_of_every_suite_is_read_by_pytest_benchmark_compare_and_by_compare(tiny_suites, tmp_path,
                                                                                        capsys):
-    import subprocess
     import sys
 
     from pykernels.bench import suites
