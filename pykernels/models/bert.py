@@ -114,8 +114,12 @@ class BertBlock(Layer):
         heads = qkv.reshape(b, t, 3, h, d // h).transpose(2, 0, 3, 1, 4)  # (3, B, H, T, dh) strided views
         o = ops.sdpa(heads[0], heads[1], heads[2], layout.key_mask, backend=self.backend)
         context = layout.gather(o.transpose(0, 2, 1, 3).reshape(b, t, d))
-        x = self.attention_norm.call(self.attention_output.call(context) + x)
-        return self.output_norm.call(self.output.call(self.intermediate.call(x)) + x)
+        y = self.attention_output.call(context)
+        y += x  # the residuals are added in place, into the projections' fresh outputs
+        x = self.attention_norm.call(y)
+        y = self.output.call(self.intermediate.call(x))
+        y += x
+        return self.output_norm.call(y)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape)
