@@ -134,24 +134,29 @@ def prepare(case: Case) -> Prepared:
     else:
         model = _seeded(Sequential([LSTM(50), Dense(1)]), (None, p["steps"], 1))
         x = rng.standard_normal((p["batch"], p["steps"], 1), dtype=np.float32)
-    theirs = {}
-    expected = None
+    theirs, expected = {}, None
     torch = baselines.module("torch")
     if torch is not None:
         twin = (_torch_cnn if p["model"] == "cnn" else _torch_lstm)(torch, model)
         tx = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)) if p["model"] == "cnn" else x)
+        theirs, expected = _torch_contender(torch, twin, tx)
+    return Prepared.of(case, _replicas(case, model, x), theirs, _close_to(expected, rtol=1e-4, atol=1e-5))
 
-        def run_torch():
-            with torch.inference_mode():
-                return twin(tx).numpy()
-        theirs["torch"] = run_torch
-        expected = run_torch()
 
+def _torch_contender(torch, twin, *inputs) -> tuple[dict, np.ndarray]:
+    """The baseline ``{"torch": twin(*inputs) under inference_mode}`` and its result."""
+    def run_torch():
+        with torch.inference_mode():
+            return twin(*inputs).numpy()
+    return {"torch": run_torch}, run_torch()
+
+
+def _close_to(expected: np.ndarray | None, rtol: float, atol: float):
+    """A Prepared check against the PyTorch twin's result (none without torch)."""
     def check(result, what: str) -> None:
         if expected is not None:
-            np.testing.assert_allclose(np.asarray(result), expected, rtol=1e-4, atol=1e-5, err_msg=what)
-
-    return Prepared.of(case, _replicas(case, model, x), theirs, check)
+            np.testing.assert_allclose(np.asarray(result), expected, rtol=rtol, atol=atol, err_msg=what)
+    return check
 
 
 def _replicas(case: Case, model: Layer, *inputs) -> dict:
@@ -179,19 +184,8 @@ def _prepare_transformer(case: Case) -> Prepared:
         twin = torch.nn.Sequential(torch.nn.Embedding(VOCAB, D_MODEL),
                                    torch.nn.TransformerEncoder(layer, LAYERS, enable_nested_tensor=False)).eval()
         load_state_dict(model, twin.state_dict())
-        tids = torch.from_numpy(ids.astype(np.int64))
-
-        def run_torch():
-            with torch.inference_mode():
-                return twin(tids).numpy()
-        theirs["torch"] = run_torch
-        expected = run_torch()
-
-    def check(result, what: str) -> None:
-        if expected is not None:
-            np.testing.assert_allclose(np.asarray(result), expected, rtol=1e-3, atol=1e-3, err_msg=what)
-
-    return Prepared.of(case, _replicas(case, model, ids), theirs, check)
+        theirs, expected = _torch_contender(torch, twin, torch.from_numpy(ids.astype(np.int64)))
+    return Prepared.of(case, _replicas(case, model, ids), theirs, _close_to(expected, rtol=1e-3, atol=1e-3))
 
 
 def _prepare_minilm(case: Case) -> Prepared:
@@ -218,13 +212,8 @@ def _prepare_minilm(case: Case) -> Prepared:
     theirs, expected = {}, None
     torch = baselines.module("torch")
     if torch is not None:
-        forward, _ = bert_forward(tensors, encoder.config)
-
-        def run_torch():
-            with torch.inference_mode():
-                return forward(ids, mask).numpy()
-        theirs["torch"] = run_torch
-        expected = mean_pool(run_torch(), mask)
+        theirs, hidden = _torch_contender(torch, bert_forward(tensors, encoder.config)[0], ids, mask)
+        expected = mean_pool(hidden, mask)
     # Random token ids are harder on int8 than sentences (0.986 here); the 0.99 line on real
     # sentences is tests/test_bert.py's. This check only catches a broken model.
     needed = 0.9999 if p["model"] == "minilm-fp32" else 0.97
