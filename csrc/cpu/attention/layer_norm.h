@@ -10,4 +10,10 @@ namespace pk {
 void layer_norm_rows(const float* x, float* y, int64_t rows, int64_t cols, const float* gamma, const float* beta,
                      float eps);
 
+// One row (cols >= 1), per ISA; layer_norm_rows picks one and runs the rows in parallel.
+void layer_norm_row_f32_avx2(const float* x, float* y, int64_t cols, const float* gamma, const float* beta,
+                             float eps);
+void layer_norm_row_f32_portable(const float* x, float* y, int64_t cols, const float* gamma, const float* beta,
+                                 float eps);
+
 }  // namespace pk

@@ -33,7 +33,8 @@ SUITES = {
                                             "MobileNetV2 depthwise"),
     "int8": ("pykernels.bench.suites.int8", "int8 GEMM and dynamic quantized Linear vs float32, FBGEMM, torch._int_mm, ONNX Runtime"),
     "sparse": ("pykernels.bench.suites.sparse", "SpMM (CSR, BSR, N:M) vs dense BLAS, scipy.sparse, torch.sparse: sparsity sweeps, ResNet-50 1x1"),
-    "models": ("pykernels.bench.suites.models", "whole models vs their PyTorch twins: classic CNN, LSTM(50)"),
+    "models": ("pykernels.bench.suites.models", "whole models vs their PyTorch twins: classic CNN, LSTM(50), Transformer encoder, "
+                                             "MiniLM-L6 fp32 / int8"),
 }
 
 
