@@ -20,6 +20,13 @@ namespace {
 
 constexpr int kPanel = 6;  // A values per k step in a packed micro-panel
 
+// One row of the tile for one k step: (lo, hi) += a[0] * (b0, b1).
+__attribute__((always_inline)) inline void row_step(const float* a, __m256 b0, __m256 b1, __m256& lo, __m256& hi) {
+  const __m256 ai = _mm256_broadcast_ss(a);
+  lo = _mm256_fmadd_ps(ai, b0, lo);
+  hi = _mm256_fmadd_ps(ai, b1, hi);
+}
+
 // Accumulators are named variables (an array of __m256 would live on the stack).
 template <int MR>
 void ukernel(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate,
@@ -34,34 +41,12 @@ void ukernel(int64_t k, const float* a, const float* b, int64_t ldb, float* c, i
     _mm_prefetch(reinterpret_cast<const char*>(a + 96), _MM_HINT_T0);
     const __m256 b0 = _mm256_loadu_ps(b);
     const __m256 b1 = _mm256_loadu_ps(b + 8);
-    __m256 ai = _mm256_broadcast_ss(a + 0);
-    c00 = _mm256_fmadd_ps(ai, b0, c00);
-    c01 = _mm256_fmadd_ps(ai, b1, c01);
-    if (MR > 1) {
-      ai = _mm256_broadcast_ss(a + 1);
-      c10 = _mm256_fmadd_ps(ai, b0, c10);
-      c11 = _mm256_fmadd_ps(ai, b1, c11);
-    }
-    if (MR > 2) {
-      ai = _mm256_broadcast_ss(a + 2);
-      c20 = _mm256_fmadd_ps(ai, b0, c20);
-      c21 = _mm256_fmadd_ps(ai, b1, c21);
-    }
-    if (MR > 3) {
-      ai = _mm256_broadcast_ss(a + 3);
-      c30 = _mm256_fmadd_ps(ai, b0, c30);
-      c31 = _mm256_fmadd_ps(ai, b1, c31);
-    }
-    if (MR > 4) {
-      ai = _mm256_broadcast_ss(a + 4);
-      c40 = _mm256_fmadd_ps(ai, b0, c40);
-      c41 = _mm256_fmadd_ps(ai, b1, c41);
-    }
-    if (MR > 5) {
-      ai = _mm256_broadcast_ss(a + 5);
-      c50 = _mm256_fmadd_ps(ai, b0, c50);
-      c51 = _mm256_fmadd_ps(ai, b1, c51);
-    }
+    row_step(a + 0, b0, b1, c00, c01);
+    if (MR > 1) row_step(a + 1, b0, b1, c10, c11);
+    if (MR > 2) row_step(a + 2, b0, b1, c20, c21);
+    if (MR > 3) row_step(a + 3, b0, b1, c30, c31);
+    if (MR > 4) row_step(a + 4, b0, b1, c40, c41);
+    if (MR > 5) row_step(a + 5, b0, b1, c50, c51);
     a += kPanel;
     b += ldb;
   };

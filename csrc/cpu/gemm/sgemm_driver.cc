@@ -155,11 +155,12 @@ struct ColumnPanels {
 };
 
 ColumnPanels column_panels(const SgemmArgs& g, const SgemmConfig& cfg) {
+  // Align to a panel row (64 bytes for 16 columns), never more: the head fits one panel.
+  const int64_t unit = std::min<int64_t>(cfg.nr, 64 / sizeof(float));
   int64_t head = 0;
-  const int64_t line = 64 / sizeof(float);
-  if (g.b_rs % line == 0) {
-    const int64_t misaligned = static_cast<int64_t>(reinterpret_cast<uintptr_t>(g.b) % 64 / sizeof(float));
-    head = std::min(g.n, (line - misaligned) % line);
+  if (g.b_rs % unit == 0) {
+    const int64_t misaligned = static_cast<int64_t>(reinterpret_cast<uintptr_t>(g.b) / sizeof(float) % unit);
+    head = std::min(g.n, (unit - misaligned) % unit);
   }
   return {head, (head > 0) + ceil_div(g.n - head, cfg.nr), cfg.nr};
 }
