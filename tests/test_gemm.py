@@ -11,8 +11,8 @@ from conftest import backends_of, random_f32
 
 BACKENDS = backends_of("gemm")
 ACTIVATIONS = ["none", "relu", "sigmoid", "tanh", "gelu"]
-# Edges of the register tiles (6x16 AVX2, 4x8 portable) and the skinny path (M <= 4),
-# primes, and K around the cache block (512) and 4096.
+# Edges of the register tiles (6x16 AVX2, 4x8 portable), of the skinny (M <= 4), fused
+# (M <= 72) and blocked paths, primes, and K around the cache block (512) and 4096.
 M_GRID = [1, 2, 4, 5, 6, 7, 13, 71, 72, 73, 150]
 N_GRID = [1, 7, 8, 9, 15, 16, 17, 31, 33, 257]
 K_GRID = [1, 2, 17, 511, 512, 513, 4000, 4001, 4096]
@@ -54,6 +54,36 @@ def test_edge_k(backend, k, m, rng):
 def test_large_square_blocked_path(backend, rng):
     # Several A blocks (mc) and K blocks (kc): exercises the full loop nest.
     check(backend, random_f32(rng, (300, 1100)), random_f32(rng, (1100, 140)))
+
+
+# The fused small-M path (M <= 72, row-major B): every row count of the 1..6-row
+# microkernels, K over one or several k blocks (even and uneven), B rows starting off a
+# cache line (a first panel narrower than 16 columns) and a partial last panel.
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("m,k,n,offset", [(5, 600, 257, 4), (6, 513, 64, 0), (7, 1, 33, 3), (13, 300, 100, 4),
+                                          (16, 777, 129, 12), (17, 256, 48, 1), (63, 1025, 31, 4),
+                                          (64, 512, 160, 0), (65, 259, 17, 4)])
+def test_fused_small_m_path(backend, m, k, n, offset, rng):
+    b = random_f32(rng, (k, 16 * ((n + offset) // 16 + 1)))[:, offset:offset + n]  # rows: 16k floats apart
+    check(backend, random_f32(rng, (m, k)), b)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("bias_axis,activation", [(0, "relu"), (1, "gelu"), (None, "tanh")])
+def test_fused_small_m_epilogue_accumulate(backend, threads, bias_axis, activation, rng):
+    # Bias, activation and C += A.B after the last of several k blocks, panels split over threads.
+    m, k, n = 16, 700, 70
+    a, b, c = random_f32(rng, (m, k)), random_f32(rng, (k, n)), random_f32(rng, (m, n))
+    bias = None if bias_axis is None else random_f32(rng, (m if bias_axis == 0 else n,))
+    kw = dict(bias=bias, bias_axis=bias_axis, activation=activation, c=c)
+    before = pk.get_num_threads()
+    pk.set_num_threads(threads)
+    try:
+        out = run_kernel(backend, a, b, **kw)
+    finally:
+        pk.set_num_threads(before)
+    assert_close(out, ref.gemm(a, b, **kw), ref.gemm(a, b, dtype=np.float32, **kw))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -80,12 +80,14 @@ def test_portable_isa_fallback():
         "from pykernels.reference import gemm as ref; from pykernels.testing import assert_close\n"
         "assert _C.cpu_info()['isa'] == 'portable', _C.cpu_info()\n"
         "rng = np.random.default_rng(0)\n"
-        "for m, k, n in [(1, 300, 70), (3, 33, 9), (150, 600, 45)]:\n"
+        "for m, k, n in [(1, 300, 70), (3, 33, 9), (40, 600, 48), (150, 600, 45)]:\n"
         "    a = rng.uniform(-1, 1, (m, k)).astype(np.float32); w = rng.uniform(-1, 1, (n, k)).astype(np.float32)\n"
         "    b = rng.uniform(-1, 1, n).astype(np.float32)\n"
         "    for act in ['relu', 'sigmoid', 'tanh', 'gelu', 'softmax']:\n"
         "        assert_close(pk.ops.linear(a, w, b, act), ref.linear(a, w, b, act), ref.linear(a, w, b, act, dtype=np.float32))\n"
         "    assert_close(pk.ops.matmul(a, w.T), ref.matmul(a, w.T), ref.matmul(a, w.T, dtype=np.float32))\n"
+        "    rows = np.ascontiguousarray(w.T)[:, 3:]  # row-major B starting off a panel row\n"
+        "    assert_close(pk.ops.matmul(a, rows), ref.matmul(a, rows), ref.matmul(a, rows, dtype=np.float32))\n"
         "print('ok', _C.cpu_info()['sgemm_kernel'])\n"
     )
     assert run_python(code, PYKERNELS_ISA="portable").startswith("ok sgemm_4x8_portable")

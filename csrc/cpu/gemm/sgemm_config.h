@@ -6,11 +6,23 @@
 
 namespace pk {
 
-// C[MR x NR] (row stride ldc) = (accumulate ? C : 0) + A_panel . B_panel, where
-//   a: the packed A micro-panel, k columns of MR values (a[p * MR + i]),
+// Lines a microkernel prefetches while it computes: one per k step during the first
+// `count` steps, from `next` on, `stride` floats apart (none by default).
+struct SgemmPrefetch {
+  const float* next = nullptr;
+  int64_t stride = 0, count = 0;
+};
+
+// C[rows x NR] (row stride ldc) = (accumulate ? C : 0) + A_panel . B_panel, where
+//   a: the packed A micro-panel, k columns of MR values (a[p * MR + i], i < rows used),
 //   b: k rows of NR values, row p at b + p * ldb (ldb = NR when packed).
-using SgemmUkernel = void (*)(int64_t k, const float* a, const float* b, int64_t ldb,
-                              float* c, int64_t ldc, bool accumulate);
+// A config holds one kernel per row count: ukernels[rows - 1], 1 <= rows <= MR.
+using SgemmUkernel = void (*)(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc,
+                              bool accumulate, SgemmPrefetch pf);
+
+// Packs a B micro-panel from rows of NR contiguous floats: dst[p * NR + j] = b[p * b_rs + j]
+// for p < k (the fused small-M path packs each panel right before its tiles run).
+using SgemmPackBPanel = void (*)(int64_t k, const float* b, int64_t b_rs, float* dst);
 
 // Skinny kernels for m <= SgemmConfig::skinny_m rows of A (sgemm_skinny_*.cc):
 //   rows: C[m x n] += A . B with B row-major (row p at b + p * b_rs); C pre-initialized.
@@ -25,16 +37,18 @@ struct SgemmConfig {
   const char* name;
   int mr, nr;           // register tile
   int64_t mc, kc, nc;   // cache blocks: A block mc x kc in L2, B panel kc x nr in L1
-  SgemmUkernel ukernel;
+  const SgemmUkernel* ukernels;  // [mr]: the kernel for tiles of rows = 1 .. mr
+  int64_t fused_kc;     // M <= mc: k block whose B micro-panel (fused_kc x nr) fills half of L1
+  SgemmPackBPanel pack_b_panel;
   int skinny_m;         // up to this many rows of A, the skinny kernels run instead
   SgemmSkinnyRows skinny_rows;
   SgemmSkinnyDot skinny_dot;
 };
 
-void sgemm_ukernel_6x16_avx2(int64_t k, const float* a, const float* b, int64_t ldb,
-                             float* c, int64_t ldc, bool accumulate);
-void sgemm_ukernel_4x8_portable(int64_t k, const float* a, const float* b, int64_t ldb,
-                                float* c, int64_t ldc, bool accumulate);
+extern const SgemmUkernel kSgemmUkernels6x16Avx2[6];
+extern const SgemmUkernel kSgemmUkernels4x8Portable[4];
+void sgemm_pack_b_panel_16_avx2(int64_t k, const float* b, int64_t b_rs, float* dst);
+void sgemm_pack_b_panel_8_portable(int64_t k, const float* b, int64_t b_rs, float* dst);
 
 void sgemm_skinny_rows_avx2(int m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_cs,
                             const float* b, int64_t b_rs, float* c, int64_t c_rs);

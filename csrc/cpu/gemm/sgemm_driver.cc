@@ -11,9 +11,12 @@
 // 501, not 7 x 512 + 417). The bias and activation are applied to each tile right
 // after its last k block, while it is in L1. With M <= skinny_m (batch 1..4
 // inference) nothing is packed: the skinny kernels stream B once in its own layout.
+// With M <= mc (one A block) the fused path packs each B micro-panel into L1 right
+// before its tiles run (sgemm_fused below).
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdint>
 
 #include "common/scratch.h"
 #include "common/threads.h"
@@ -53,16 +56,18 @@ struct KBlock {
   bool first, last;
 };
 
-// One microkernel call on tile (i, j); edge tiles go through a local buffer.
+// One microkernel call on tile (i, j), the kernel for its number of rows; tiles narrower
+// than nr go through a local buffer.
 void run_tile(const SgemmArgs& g, const SgemmConfig& cfg, const float* a_panel, const float* b_panel, int64_t i,
-              int64_t j, int64_t rows, int64_t cols, const KBlock& kblk) {
+              int64_t j, int64_t rows, int64_t cols, const KBlock& kblk, SgemmPrefetch pf = {}) {
   const bool accumulate = !kblk.first || g.accumulate;
   float* c = g.c + i * g.c_rs + j;
-  if (rows == cfg.mr && cols == cfg.nr) {
-    cfg.ukernel(kblk.kb, a_panel, b_panel, cfg.nr, c, g.c_rs, accumulate);
+  const SgemmUkernel ukernel = cfg.ukernels[rows - 1];
+  if (cols == cfg.nr) {
+    ukernel(kblk.kb, a_panel, b_panel, cfg.nr, c, g.c_rs, accumulate, pf);
   } else {
     alignas(64) float tile[kMaxTile];
-    cfg.ukernel(kblk.kb, a_panel, b_panel, cfg.nr, tile, cfg.nr, false);
+    ukernel(kblk.kb, a_panel, b_panel, cfg.nr, tile, cfg.nr, false, pf);
     for (int64_t r = 0; r < rows; ++r) {
       float* dst = c + r * g.c_rs;
       const float* src = tile + r * cfg.nr;
@@ -124,6 +129,77 @@ void sgemm_blocked(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
           }
         }
       }
+    }
+  }
+}
+
+// M <= mc: every row of A fits one packed A block (mc x kc, in L2), so each B micro-panel
+// is packed right before use into an L1 buffer and multiplied by all the A panels at
+// once; packed B never goes to memory (the blocked path writes its kc x nc B block out
+// and reads it back: as much traffic as B itself, and at M = 16..64 that traffic costs
+// as much as the FMAs). Each tile prefetches its share of the next panel's rows of a
+// row-major B while it computes, so the read from memory overlaps the FMAs instead of
+// stalling the next pack. Threads split the column panels and share the A block.
+// B must be row-major: a transposed B (linear layers' W^T) would be packed one strided
+// column at a time per panel, from as many streams as panel columns, which measured
+// 1.6x slower than packing its kc x nc block (M = 32, K = 30752, N = 64).
+bool fused_applies(const SgemmArgs& g, const SgemmConfig& cfg) { return g.m <= cfg.mc && g.b_cs == 1; }
+
+// Column panels of the fused path. With a row-major B whose rows all share one alignment,
+// the first panel takes the columns up to a 64-byte boundary, so every other panel row
+// is one cache line: a panel costs one line per row to read and to prefetch, not two
+// (NumPy's large arrays start 16 bytes past a page).
+struct ColumnPanels {
+  int64_t head, count, nr;
+  int64_t start(int64_t jp) const { return head == 0 || jp == 0 ? jp * nr : head + (jp - 1) * nr; }
+};
+
+ColumnPanels column_panels(const SgemmArgs& g, const SgemmConfig& cfg) {
+  // Align to a panel row (64 bytes for 16 columns), never more: the head fits one panel.
+  const int64_t unit = std::min<int64_t>(cfg.nr, 64 / sizeof(float));
+  int64_t head = 0;
+  if (g.b_rs % unit == 0) {
+    const int64_t misaligned = static_cast<int64_t>(reinterpret_cast<uintptr_t>(g.b) / sizeof(float) % unit);
+    head = std::min(g.n, (unit - misaligned) % unit);
+  }
+  return {head, (head > 0) + ceil_div(g.n - head, cfg.nr), cfg.nr};
+}
+
+void sgemm_fused(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
+  const int64_t kc = even_block(g.k, cfg.fused_kc, 1);
+  const int64_t m_panels = ceil_div(g.m, cfg.mr);
+  const ColumnPanels panels = column_panels(g, cfg);
+  static thread_local ScratchBuffer a_scratch;
+  float* a_pack = a_scratch.floats(m_panels * cfg.mr * kc);
+
+#pragma omp parallel num_threads(threads)
+  {
+    static thread_local ScratchBuffer b_scratch;
+    float* b_panel = b_scratch.floats(kc * cfg.nr);
+    const int64_t tid = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t jp0 = panels.count * tid / nt, jp1 = panels.count * (tid + 1) / nt;
+    for (int64_t p0 = 0; p0 < g.k; p0 += kc) {
+      const KBlock kblk{p0, std::min(kc, g.k - p0), p0 == 0, p0 + kc >= g.k};
+      pack_a_block(g, cfg, 0, g.m, kblk, a_pack);
+      for (int64_t jp = jp0; jp < jp1; ++jp) {
+        const int64_t j = panels.start(jp), cols = std::min(panels.start(jp + 1), g.n) - j;
+        if (cols == cfg.nr) {
+          cfg.pack_b_panel(kblk.kb, g.b + p0 * g.b_rs + j, g.b_rs, b_panel);
+        } else {
+          pack_b_rows(g, p0, kblk.kb, j, cols, cfg.nr, 0, kblk.kb, b_panel);
+        }
+        // The panel this thread packs next: the next columns, or its first ones one k block on.
+        const bool same_k = jp + 1 < jp1;
+        const int64_t next_p0 = same_k ? p0 : p0 + kc, next_j = panels.start(same_k ? jp + 1 : jp0);
+        const int64_t next_rows = next_p0 < g.k ? std::min(kc, g.k - next_p0) : 0;
+        for (int64_t ip = 0; ip < m_panels; ++ip) {
+          const int64_t r0 = next_rows * ip / m_panels, r1 = next_rows * (ip + 1) / m_panels;
+          const SgemmPrefetch pf{g.b + (next_p0 + r0) * g.b_rs + next_j, g.b_rs, r1 - r0};
+          run_tile(g, cfg, a_pack + ip * cfg.mr * kblk.kb, b_panel, ip * cfg.mr, j,
+                   std::min<int64_t>(cfg.mr, g.m - ip * cfg.mr), cols, kblk, pf);
+        }
+      }
+#pragma omp barrier  // every thread is done with this A block before it is repacked
     }
   }
 }
@@ -191,6 +267,8 @@ void sgemm(const SgemmArgs& g) {
   const SgemmConfig& cfg = sgemm_config();
   if (skinny_applies(g, cfg)) {
     sgemm_skinny(g, cfg, threads_for(g));
+  } else if (fused_applies(g, cfg)) {
+    sgemm_fused(g, cfg, threads_for(g));
   } else {
     sgemm_blocked(g, cfg, threads_for(g));
   }
