@@ -38,6 +38,7 @@ MR, NR = 4, 3  # dot_4x3 register tile: rows of A x columns of B
 KC, MC, NC = 1024, 128, 64  # dot_4x3 cache blocks along K, M, N
 AXPY_MAX_M = 32  # axpy_rows beats packing B up to about this many rows
 AXPY_NB = 1024  # axpy_rows column block: four 4 KiB rows of b in L1
+AXPY_KC = 256  # rows of b summed into one partial before it joins the total
 MIN_FLOPS_PER_THREAD = 5e5  # below this a second thread costs more than it saves
 BIAS_NONE, BIAS_ROW, BIAS_COL = 0, 1, 2
 _EMPTY = np.empty((0, 0), np.float32)  # "not C-contiguous: pack it"
@@ -198,20 +199,20 @@ def _dot_gemm_parallel(a, a_c, bt, bt_c, out, row_cuts, col_cuts, kc, mc, nc, bi
 
 
 @njit(cache=True, fastmath={"contract"})
-def _axpy_rows(a, b, j0, nb, acc):
-    """acc[:, :nb] = a @ b[:, j0:j0+nb] for C-contiguous b, vectorized along N.
+def _axpy_rows(a, b, p0, p1, j0, nb, acc):
+    """acc[:, :nb] = a[:, p0:p1] @ b[p0:p1, j0:j0+nb] for C-contiguous b, vectorized along N.
 
-    j0 and nb are unsigned (no wraparound, see _dot_4x3); K runs four rows of b at a time.
+    p0, p1, j0 and nb are unsigned (no wraparound, see _dot_4x3); K runs four rows of b at a time.
     """
-    m, k = a.shape
+    m = a.shape[0]
     acc[:, :nb] = 0.0
-    k4 = k - k % 4
-    for p in range(0, k4, 4):
+    p4 = p1 - (p1 - p0) % 4
+    for p in range(p0, p4, 4):
         for i in range(m):
             x0, x1, x2, x3 = a[i, p], a[i, p + 1], a[i, p + 2], a[i, p + 3]
             for j in range(nb):
                 acc[i, j] += x0 * b[p, j0 + j] + x1 * b[p + 1, j0 + j] + x2 * b[p + 2, j0 + j] + x3 * b[p + 3, j0 + j]
-    for p in range(k4, k):
+    for p in range(p4, p1):
         for i in range(m):
             x0 = a[i, p]
             for j in range(nb):
@@ -222,13 +223,22 @@ def _axpy_rows(a, b, j0, nb, acc):
 def _axpy_gemm(a, b, out, j0, j1, bias, bias_mode, code, accumulate, work):
     """out[:, j0:j1] with axpy_rows, AXPY_NB columns at a time.
 
-    Sums go to this thread's own buffer (work, M x AXPY_NB) and reach out once, with
+    Sums go to this thread's own buffers (work, 2 x M x AXPY_NB) and reach out once, with
     the epilogue: out rows hit K/4 times by two threads would ping-pong shared lines.
+    Each AXPY_KC rows of b sum into a partial that is then added to the total, so a
+    long K adds up in two shallow chains (the float32 error of blocked BLAS sums, not
+    that of one K-long chain).
     """
-    acc = work[:a.shape[0] * AXPY_NB].reshape((a.shape[0], AXPY_NB))
+    m, k = a.shape
+    acc = work[:m * AXPY_NB].reshape((m, AXPY_NB))
+    part = work[m * AXPY_NB:2 * m * AXPY_NB].reshape((m, AXPY_NB))
     for jc in range(j0, j1, AXPY_NB):
         nb = min(AXPY_NB, j1 - jc)
-        _axpy_rows(a, b, np.uint64(jc), np.uint64(nb), acc)
+        for pc in range(0, k, AXPY_KC):
+            _axpy_rows(a, b, np.uint64(pc), np.uint64(min(k, pc + AXPY_KC)), np.uint64(jc), np.uint64(nb),
+                       acc if pc == 0 else part)
+            if pc:
+                acc[:, :nb] += part[:, :nb]
         for i in range(out.shape[0]):
             for j in range(nb):
                 v = acc[i, j] + out[i, jc + j] if accumulate else acc[i, j]
@@ -306,7 +316,7 @@ def _dot(a, b, out, threads, args):
 
 def _axpy(a, b, out, threads, args):
     m, n = a.shape[0], b.shape[1]
-    work = _workspace(threads, m * AXPY_NB + 16)  # + one cache line between threads
+    work = _workspace(threads, 2 * m * AXPY_NB + 16)  # + one cache line between threads
     if threads == 1:
         _axpy_gemm(a, b, out, 0, n, *args, work[0])
     else:
