@@ -75,15 +75,21 @@ def _load(op: str, backend: str) -> Callable:
 def resolve(op: str, backend: str = "auto", device: str = HOST) -> Callable:
     """The implementation of ``op`` on ``backend`` ("auto": the best available for
     ``device`` arrays), traced while tracing is on (``PYKERNELS_VERBOSE=1`` or the profiler)."""
-    name = _backend_name(op, backend, device)
-    kernel = _load(op, name)
+    if not isinstance(backend, str):
+        raise TypeError(f"{op}: backend must be a str, got {type(backend).__name__}")
+    name, kernel = _resolved(op, backend, device)
     return trace.traced(op, name, kernel) if trace.active() else kernel
+
+
+@lru_cache(maxsize=None)
+def _resolved(op: str, backend: str, device: str) -> tuple[str, Callable]:
+    """(backend name, implementation) of a request: computed once, as every op call asks."""
+    name = _backend_name(op, backend, device)
+    return name, _load(op, name)
 
 
 def _backend_name(op: str, backend: str, device: str = HOST) -> str:
     """The backend that runs ``op`` when ``backend`` is asked for; errors name the choices."""
-    if not isinstance(backend, str):
-        raise TypeError(f"{op}: backend must be a str, got {type(backend).__name__}")
     candidates = backend_names(op, device)
     if backend == "auto":
         if not candidates:  # on the host the reference implements every op

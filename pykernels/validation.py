@@ -44,7 +44,7 @@ def contiguous_float32(x, op: str, name: str, **kw) -> np.ndarray:
 
 def check_nbytes(shape: Sequence[int], op: str, what: str = "output", itemsize: int = 4) -> None:
     """OverflowError if an array of ``shape`` could not be addressed."""
-    count = math.prod(int(d) for d in shape)
+    count = math.prod(map(int, shape))  # Python ints: NumPy integers would wrap
     if count * itemsize > MAX_BYTES:
         raise OverflowError(f"{op}: {what} of shape {tuple(shape)} needs {count * itemsize} bytes, "
                             f"more than the addressable maximum {MAX_BYTES}")
@@ -115,9 +115,13 @@ def output(out, shape: tuple, op: str, inputs: Sequence[np.ndarray] = ()) -> tup
     Returns ``(target, out)``: ``target`` is C-contiguous and overlaps no input; when it
     is not ``out`` itself, the caller copies ``target`` into ``out`` afterwards.
     """
-    check_nbytes(shape, op)
     if out is None:
-        return np.empty(shape, np.float32), None
+        try:
+            return np.empty(shape, np.float32), None
+        except ValueError:  # NumPy's "array is too big": say so as the policy's OverflowError
+            check_nbytes(shape, op)
+            raise
+    check_nbytes(shape, op)
     if not isinstance(out, np.ndarray):
         raise TypeError(f"{op}: out must be a numpy.ndarray of float32, got {type(out).__name__}")
     if out.dtype != np.float32:

@@ -42,7 +42,7 @@ def matmul(a: np.ndarray, b: np.ndarray, *, out: np.ndarray | None = None, backe
     gemm = resolve("gemm", backend)
     target, user_out = validation.output(out, shape, "matmul", (a, b))
     if not batch:  # the common 2-D case: no broadcasting machinery
-        gemm(a2, b2, target.reshape(m, n))
+        gemm(a2, b2, target if target.ndim == 2 else target.reshape(m, n))
         return validation.finish(target, user_out)
     result = target.reshape(batch + (m, n))
     a_b = np.broadcast_to(a2, batch + a2.shape[-2:])
