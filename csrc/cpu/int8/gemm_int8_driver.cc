@@ -36,12 +36,13 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 struct PackedA {
   uint8_t* codes;   // row i at codes + i * k4 (zero-padded to k4)
-  int32_t* rowsum;  // m values: sum of the codes of each row
+  int32_t* rowsum;  // m values: sum of the codes of each row (with zb only)
   int32_t amax;     // the largest code
   int32_t za;       // the zero point of the codes
 };
 
-// Row i of A as uint8 codes into row[0 : k4] (zero-padded); returns its sum, updates amax.
+// Row i of A as uint8 codes into row[0 : k4] (zero-padded); returns its sum (0 when there
+// are no zb to correct), updates amax.
 int32_t row_codes(const Int8GemmArgs& g, int64_t i, int64_t k4, float* fbuf, uint8_t* __restrict row,
                   int32_t* amax) {
   const int64_t k = g.k;
@@ -68,13 +69,12 @@ int32_t row_codes(const Int8GemmArgs& g, int64_t i, int64_t k4, float* fbuf, uin
     }
   }
   std::memset(row + k, 0, k4 - k);
-  uint32_t sum = 0;  // wraps like the corrections it feeds
   uint8_t mx = 0;
-  for (int64_t p = 0; p < k; ++p) {  // vectorized
-    sum += row[p];
-    mx = std::max(mx, row[p]);
-  }
+  for (int64_t p = 0; p < k; ++p) mx = std::max(mx, row[p]);  // vectorized
   *amax = std::max<int32_t>(*amax, mx);
+  if (!g.b_zero_point) return 0;  // the row sums only feed the zb correction
+  uint32_t sum = 0;               // wraps like the corrections it feeds
+  for (int64_t p = 0; p < k; ++p) sum += row[p];
   return static_cast<int32_t>(sum);
 }
 
