@@ -12,7 +12,9 @@
 // M <= 16 (batch 1..16 inference) is a single A block: B streams through exactly once,
 // in order, with the 1..4-row kernels on the last panel; nothing else is needed.
 // The tile stays in a local buffer from microkernel to epilogue, so an F32 / U8 / S8
-// result never makes an int32 round trip through memory.
+// result never makes an int32 round trip through memory. An int32 result with nothing to
+// correct (za = 0, no zb) is the accumulator itself: the microkernel stores whole tiles
+// straight into C (a copy through the buffer cost ~5% at 1024^3).
 #include <omp.h>
 
 #include <algorithm>
@@ -208,6 +210,7 @@ void gemm_int8(const Int8GemmArgs& g) {
   const int threads = threads_for(g);
   const PackedA pa = pack_a(g, k4, threads);
   const int32_t* fix = column_fix(g, pa.za);
+  const bool direct = g.c_dtype == Int8Dtype::S32 && !fix;  // whole tiles are the result: no epilogue
   const Int8Kernels& kernels = int8_kernels();
   const Int8Ukernel* table = pa.amax <= g.b_safe_a_max ? kernels.plain : kernels.split;
   const int64_t panels_n = ceil_div(g.n, kInt8PanelCols);
@@ -224,8 +227,12 @@ void gemm_int8(const Int8GemmArgs& g) {
         const int64_t j = jp * kInt8PanelCols, cols = std::min<int64_t>(kInt8PanelCols, g.n - j);
         for (int64_t i = i0; i < i0 + mb; i += kMr) {
           const int64_t rows = std::min<int64_t>(kMr, g.m - i);
-          table[rows - 1](groups, pa.codes + i * k4, k4, b, tile);
-          epilogue(g, pa, fix, tile, i, j, rows, cols);
+          if (direct && cols == kInt8PanelCols) {
+            table[rows - 1](groups, pa.codes + i * k4, k4, b, static_cast<int32_t*>(g.c) + i * g.c_rs + j, g.c_rs);
+          } else {
+            table[rows - 1](groups, pa.codes + i * k4, k4, b, tile, 16);
+            epilogue(g, pa, fix, tile, i, j, rows, cols);
+          }
         }
       }
     }

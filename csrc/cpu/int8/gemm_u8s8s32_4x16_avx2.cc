@@ -58,7 +58,7 @@ inline __attribute__((always_inline)) void store_row(int32_t* c, __m256i c0, __m
 
 // Accumulators are named variables (an array of __m256i would live on the stack).
 template <int MR, bool kSplit>
-void ukernel(int64_t groups, const uint8_t* a, int64_t a_rs, const int8_t* b, int32_t* c) {
+void ukernel(int64_t groups, const uint8_t* a, int64_t a_rs, const int8_t* b, int32_t* c, int64_t c_rs) {
   __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;
   __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   const __m256i ones = _mm256_set1_epi16(1);
@@ -76,9 +76,9 @@ void ukernel(int64_t groups, const uint8_t* a, int64_t a_rs, const int8_t* b, in
     b += 64;
   }
   store_row(c, c00, c01);
-  if (MR > 1) store_row(c + 16, c10, c11);
-  if (MR > 2) store_row(c + 32, c20, c21);
-  if (MR > 3) store_row(c + 48, c30, c31);
+  if (MR > 1) store_row(c + c_rs, c10, c11);
+  if (MR > 2) store_row(c + 2 * c_rs, c20, c21);
+  if (MR > 3) store_row(c + 3 * c_rs, c30, c31);
 }
 
 }  // namespace

@@ -9,7 +9,7 @@ namespace pk {
 namespace {
 
 template <int MR>
-void ukernel(int64_t groups, const uint8_t* a, int64_t a_rs, const int8_t* b, int32_t* c) {
+void ukernel(int64_t groups, const uint8_t* a, int64_t a_rs, const int8_t* b, int32_t* c, int64_t c_rs) {
   uint32_t acc[MR][16] = {};  // wraps like vpaddd: only the corrected sum must fit in int32
   for (int64_t g = 0; g < groups; ++g) {
     for (int i = 0; i < MR; ++i) {
@@ -22,7 +22,7 @@ void ukernel(int64_t groups, const uint8_t* a, int64_t a_rs, const int8_t* b, in
     b += 64;
   }
   for (int i = 0; i < MR; ++i) {
-    for (int j = 0; j < 16; ++j) c[16 * i + j] = static_cast<int32_t>(acc[i][j]);
+    for (int j = 0; j < 16; ++j) c[i * c_rs + j] = static_cast<int32_t>(acc[i][j]);
   }
 }
 
