@@ -65,6 +65,10 @@ void ukernel(int64_t groups, const uint8_t* a, int64_t a_rs, const int8_t* b, in
   const uint8_t* a1 = a + a_rs;
   const uint8_t* a2 = a + 2 * a_rs;
   const uint8_t* a3 = a + 3 * a_rs;
+  for (int r = 0; r < MR; ++r) {  // the output lines arrive while the loop runs
+    __builtin_prefetch(c + r * c_rs, 1);
+    __builtin_prefetch(c + r * c_rs + 15, 1);
+  }
   for (int64_t g = 0; g < 4 * groups; g += 4) {
     _mm_prefetch(reinterpret_cast<const char*>(b + 512), _MM_HINT_T0);
     const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b));
