@@ -177,6 +177,15 @@ def integer_array(x, op: str, name: str, dtypes: Sequence, *, ndim: int | None =
     return x
 
 
+def zero_point_in_range(zero_point: int, dtype, op: str) -> int:
+    """An int zero point inside ``dtype``'s range, else quant_params' ValueError (a per-call fast path)."""
+    dt = np.dtype(dtype)
+    lo, hi = QUANTIZED_RANGES[dt]
+    if not lo <= zero_point <= hi:
+        raise ValueError(f"{op}: zero_point must lie in [{lo}, {hi}] for {dt}, got [{zero_point}]")
+    return zero_point
+
+
 def quant_params(scale, zero_point, dtype, op: str, *, channels: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Validated quantization parameters as (float32 scales, int32 zero points), both 1-D.
 

@@ -105,6 +105,22 @@ def test_matmul_int8_bit_exact(backend, m, n, k, a_dtype, worst, rng):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("worst", [True, False])
+def test_matmul_int8_into_out_across_blocks(backend, worst, rng):
+    # uint8 A, za = 0, symmetric weights: whole 4 x 16 tiles are stored straight into the
+    # caller's out; the 5 tail columns and the 3 tail rows go through the tile buffer.
+    # 203 rows of k = 1001 span two 192 KiB A blocks; rows 0..202 of a taller out, as a view.
+    m, k, n = 203, 1001, 3 * 16 + 5
+    a = codes(rng, (m, k), np.uint8, worst)
+    weights = pk.ops.pack_int8(codes(rng, (k, n), np.int8, worst))
+    base = np.full((m + 2, n), SENTINEL_I32)
+    out = base[1:-1]
+    assert pk.ops.matmul_int8(a, weights, out=out, backend=backend) is out
+    np.testing.assert_array_equal(out, gemm_ref(a, weights))
+    assert (base[0] == SENTINEL_I32).all() and (base[-1] == SENTINEL_I32).all()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_matmul_int8_saturating_corner(backend):
     # Every pair a0*b0 + a1*b1 = 2 * 255 * 127 or 2 * 255 * -128: far outside int16.
     for a_val, b_val in [(255, 127), (255, -128), (0, -128)]:

@@ -151,8 +151,8 @@ def matmul_int8(a: np.ndarray, b, *, a_zero_point: int = 0, out: np.ndarray | No
     if a.shape[1] != weights.in_features:
         raise ValueError(f"matmul_int8: inner dimensions differ: a has shape {a.shape}, "
                          f"b has shape {(weights.in_features, weights.out_features)}")
-    a_zero_point = validation.integer(a_zero_point, "matmul_int8", "a_zero_point")
-    _, _ = validation.quant_params(1.0, a_zero_point, a.dtype, "matmul_int8")
+    a_zero_point = validation.zero_point_in_range(validation.integer(a_zero_point, "matmul_int8", "a_zero_point"),
+                                                  a.dtype, "matmul_int8")
     _check_accumulator(_int_deviation(a.dtype, a_zero_point), weights, "matmul_int8")
     shape = (a.shape[0], weights.out_features)
     validation.check_nbytes(shape, "matmul_int8")

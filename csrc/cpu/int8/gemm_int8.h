@@ -78,10 +78,12 @@ bool int8_dynamic_qparams(const Int8GemmArgs& args, float* scale, int32_t* zero_
 // Name of the microkernel gemm_int8 uses on this CPU, e.g. "gemm_u8s8s32_4x16_avx2".
 const char* gemm_int8_kernel_name();
 
-// C[rows x 16] (row stride 16) = A_panel . B_panel over `groups` groups of 4 along k:
-//   a: groups x rows x 4 uint8 codes (a[(g * rows + i) * 4 + t] = A(i, 4g + t)),
-//   b: one packed panel, groups x 64 bytes.
-using Int8Ukernel = void (*)(int64_t groups, const uint8_t* a, const int8_t* b, int32_t* c);
+// C[rows x 16] = A_rows . B_panel over `groups` groups of 4 along k:
+//   a: rows x (4 * groups) uint8 codes, row i at a + i * a_rs,
+//   b: one packed panel, groups x 64 bytes,
+//   c: row i at c + i * c_rs (the driver's tile buffer, or the int32 output itself).
+using Int8Ukernel = void (*)(int64_t groups, const uint8_t* a, int64_t a_rs, const int8_t* b, int32_t* c,
+                             int64_t c_rs);
 
 struct Int8Kernels {
   const char* name;

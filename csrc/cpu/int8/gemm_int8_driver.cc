@@ -2,8 +2,8 @@
 // microkernel over the prepacked B and applies the epilogue to each finished tile.
 //
 //   pack A   rows -> uint8 codes (S8 + 128, quantized F32, or a row source such as the
-//            int8 conv's implicit im2col), panels of 4 rows
-//            interleaved per group of 4 k; row sums and the largest code on the way
+//            int8 conv's implicit im2col), one zero-padded row of k4 bytes each (a plain
+//            copy for uint8 A); row sums and the largest code on the way
 //   threads  split the column panels of B; no barriers
 //   for ic in M by mc:        A block (mc x k codes, <= 192 KiB) stays in L2
 //     for jp in my panels:    B panel (k x 16 bytes) read once per A block, reused from L2
@@ -12,7 +12,9 @@
 // M <= 16 (batch 1..16 inference) is a single A block: B streams through exactly once,
 // in order, with the 1..4-row kernels on the last panel; nothing else is needed.
 // The tile stays in a local buffer from microkernel to epilogue, so an F32 / U8 / S8
-// result never makes an int32 round trip through memory.
+// result never makes an int32 round trip through memory. An int32 result with nothing to
+// correct (za = 0, no zb) is the accumulator itself: the microkernel stores whole tiles
+// straight into C (a copy through the buffer cost ~5% at 1024^3).
 #include <omp.h>
 
 #include <algorithm>
@@ -35,89 +37,107 @@ constexpr int64_t kABlockBytes = 192 * 1024;
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 struct PackedA {
-  uint8_t* codes;   // panel ip at codes + ip * kMr * k4
-  int32_t* rowsum;  // m values: sum of the codes of each row
+  uint8_t* codes;   // row i at codes + i * k4 (zero-padded to k4)
+  int32_t* rowsum;  // m values: sum of the codes of each row (with zb only)
   int32_t amax;     // the largest code
   int32_t za;       // the zero point of the codes
 };
 
-// Row i of A as uint8 codes into row[0 : k4] (zero-padded); returns its sum, updates amax.
-int32_t row_codes(const Int8GemmArgs& g, int64_t i, int64_t k4, float* fbuf, uint8_t* row, int32_t* amax) {
+// Row i of A as uint8 codes into row[0 : k4] (zero-padded); returns its sum (0 when there
+// are no zb to correct), updates amax.
+int32_t row_codes(const Int8GemmArgs& g, int64_t i, int64_t k4, float* fbuf, uint8_t* __restrict row,
+                  int32_t* amax) {
+  const int64_t k = g.k;
   if (g.a_dtype == Int8Dtype::F32) {
     const float* src = static_cast<const float*>(g.a) + i * g.a_rs;
     if (g.a_cs != 1) {
-      for (int64_t p = 0; p < g.k; ++p) fbuf[p] = src[p * g.a_cs];
+      for (int64_t p = 0; p < k; ++p) fbuf[p] = src[p * g.a_cs];
       src = fbuf;
     }
     const QuantizeParams qp{&g.a_scale, 0, &g.a_zero_point, 0, 0, g.a_qmax};
-    quantize_row(src, g.k, qp, QDtype::U8, row);
+    quantize_row(src, k, qp, QDtype::U8, row);
   } else if (g.a_rows) {
     g.a_rows(g.a_rows_ctx, i, row);
   } else {
     const uint8_t flip = g.a_dtype == Int8Dtype::S8 ? 0x80 : 0;  // s8 + 128 as u8 codes
-    const auto* src = static_cast<const uint8_t*>(g.a) + i * g.a_rs;
-    if (g.a_cs == 1) {  // the common case, vectorized
-      for (int64_t p = 0; p < g.k; ++p) row[p] = src[p] ^ flip;
+    const auto* __restrict src = static_cast<const uint8_t*>(g.a) + i * g.a_rs;
+    const int64_t cs = g.a_cs;
+    if (cs == 1 && flip == 0) {
+      std::memcpy(row, src, k);
+    } else if (cs == 1) {  // vectorized
+      for (int64_t p = 0; p < k; ++p) row[p] = src[p] ^ flip;
     } else {
-      for (int64_t p = 0; p < g.k; ++p) row[p] = src[p * g.a_cs] ^ flip;
+      for (int64_t p = 0; p < k; ++p) row[p] = src[p * cs] ^ flip;
     }
   }
-  std::memset(row + g.k, 0, k4 - g.k);
-  uint32_t sum = 0;  // wraps like the corrections it feeds
+  std::memset(row + k, 0, k4 - k);
   uint8_t mx = 0;
-  for (int64_t p = 0; p < g.k; ++p) {
-    sum += row[p];
-    mx = std::max(mx, row[p]);
-  }
+  for (int64_t p = 0; p < k; ++p) mx = std::max(mx, row[p]);  // vectorized
   *amax = std::max<int32_t>(*amax, mx);
+  if (!g.b_zero_point) return 0;  // the row sums only feed the zb correction
+  uint32_t sum = 0;               // wraps like the corrections it feeds
+  for (int64_t p = 0; p < k; ++p) sum += row[p];
   return static_cast<int32_t>(sum);
 }
 
+// Codes, row sums and the largest code of A; rows are independent, so threads split them.
 PackedA pack_a(const Int8GemmArgs& g, int64_t k4, int threads) {
   static thread_local ScratchBuffer codes_scratch, sum_scratch;
-  const int64_t panels = ceil_div(g.m, kMr);
-  PackedA pa{reinterpret_cast<uint8_t*>(codes_scratch.floats(panels * kMr * k4 / 4 + 16)),
+  PackedA pa{reinterpret_cast<uint8_t*>(codes_scratch.floats(g.m * k4 / 4 + 16)),
              reinterpret_cast<int32_t*>(sum_scratch.floats(g.m)), 0,
              g.a_zero_point + (g.a_dtype == Int8Dtype::S8 ? 128 : 0)};
   int32_t amax = 0;
 #pragma omp parallel num_threads(threads) reduction(max : amax) if (threads > 1)
   {
-    static thread_local ScratchBuffer row_scratch, float_scratch;
-    auto* row = reinterpret_cast<uint8_t*>(row_scratch.floats(k4 / 4));
+    static thread_local ScratchBuffer float_scratch;
     float* fbuf = g.a_dtype == Int8Dtype::F32 && g.a_cs != 1 ? float_scratch.floats(g.k) : nullptr;
 #pragma omp for schedule(static)
-    for (int64_t ip = 0; ip < panels; ++ip) {
-      const int64_t rows = std::min<int64_t>(kMr, g.m - ip * kMr);
-      auto* panel = reinterpret_cast<int32_t*>(pa.codes + ip * kMr * k4);
-      for (int64_t r = 0; r < rows; ++r) {
-        const int64_t i = ip * kMr + r;
-        pa.rowsum[i] = row_codes(g, i, k4, fbuf, row, &amax);
-        const auto* quads = reinterpret_cast<const int32_t*>(row);
-        for (int64_t q = 0; q < k4 / 4; ++q) panel[q * rows + r] = quads[q];
-      }
-    }
+    for (int64_t i = 0; i < g.m; ++i) pa.rowsum[i] = row_codes(g, i, k4, fbuf, pa.codes + i * k4, &amax);
   }
   pa.amax = amax;
   return pa;
 }
 
-// S = acc - zb(j) * rowsum(i) - za * colsum(j) + k * za * zb(j), in wrapping arithmetic,
-// then the output conversion, for the tile C[i0 : i0 + rows, j0 : j0 + cols].
-void epilogue(const Int8GemmArgs& g, const PackedA& pa, int32_t* tile, int64_t i0, int64_t j0, int64_t rows,
-              int64_t cols) {
-  const uint32_t za = static_cast<uint32_t>(pa.za), kk = static_cast<uint32_t>(g.k);
-  for (int64_t r = 0; r < rows; ++r) {
-    auto* t = reinterpret_cast<uint32_t*>(tile + 16 * r);
-    const uint32_t rs = static_cast<uint32_t>(pa.rowsum[i0 + r]);
-    for (int64_t s = 0; s < cols; ++s) {
-      const uint32_t zb = g.b_zero_point ? static_cast<uint32_t>(g.b_zero_point[j0 + s]) : 0u;
-      t[s] = t[s] - zb * rs - za * static_cast<uint32_t>(g.b_colsum[j0 + s]) + kk * za * zb;
+// Per-column part of the zero-point correction, k * za * zb(j) - za * colsum(j) (wrapping),
+// or nullptr when za = 0 and there are no zb: then S = acc and the epilogue adds nothing.
+const int32_t* column_fix(const Int8GemmArgs& g, int32_t za) {
+  if (za == 0 && !g.b_zero_point) return nullptr;
+  static thread_local ScratchBuffer scratch;
+  auto* fix = reinterpret_cast<uint32_t*>(scratch.floats(g.n));
+  const uint32_t uza = static_cast<uint32_t>(za), kk = static_cast<uint32_t>(g.k);
+  for (int64_t j = 0; j < g.n; ++j) {
+    const uint32_t zb = g.b_zero_point ? static_cast<uint32_t>(g.b_zero_point[j]) : 0u;
+    fix[j] = kk * uza * zb - uza * static_cast<uint32_t>(g.b_colsum[j]);
+  }
+  return reinterpret_cast<const int32_t*>(fix);
+}
+
+// S = acc - zb(j) * rowsum(i) + fix(j), in wrapping arithmetic, then the output conversion,
+// for the tile C[i0 : i0 + rows, j0 : j0 + cols].
+void epilogue(const Int8GemmArgs& g, const PackedA& pa, const int32_t* fix, int32_t* tile, int64_t i0, int64_t j0,
+              int64_t rows, int64_t cols) {
+  if (fix) {
+    const auto* f = reinterpret_cast<const uint32_t*>(fix + j0);
+    const auto* zb = reinterpret_cast<const uint32_t*>(g.b_zero_point ? g.b_zero_point + j0 : nullptr);
+    for (int64_t r = 0; r < rows; ++r) {  // vectorized
+      auto* t = reinterpret_cast<uint32_t*>(tile + 16 * r);
+      const uint32_t rs = static_cast<uint32_t>(pa.rowsum[i0 + r]);
+      if (zb) {
+        for (int64_t s = 0; s < cols; ++s) t[s] += f[s] - zb[s] * rs;
+      } else {
+        for (int64_t s = 0; s < cols; ++s) t[s] += f[s];
+      }
     }
   }
   switch (g.c_dtype) {
     case Int8Dtype::S32:
       for (int64_t r = 0; r < rows; ++r) {
-        std::memcpy(static_cast<int32_t*>(g.c) + (i0 + r) * g.c_rs + j0, tile + 16 * r, cols * 4);
+        int32_t* out = static_cast<int32_t*>(g.c) + (i0 + r) * g.c_rs + j0;
+        if (cols == 16) {  // a fixed size: inlined as two vector moves
+          std::memcpy(out, tile + 16 * r, 64);
+        } else {
+          std::memcpy(out, tile + 16 * r, cols * 4);
+        }
       }
       return;
     case Int8Dtype::F32:
@@ -189,6 +209,8 @@ void gemm_int8(const Int8GemmArgs& g) {
   const int64_t groups = ceil_div(g.k, 4), k4 = groups * 4;
   const int threads = threads_for(g);
   const PackedA pa = pack_a(g, k4, threads);
+  const int32_t* fix = column_fix(g, pa.za);
+  const bool direct = g.c_dtype == Int8Dtype::S32 && !fix;  // whole tiles are the result: no epilogue
   const Int8Kernels& kernels = int8_kernels();
   const Int8Ukernel* table = pa.amax <= g.b_safe_a_max ? kernels.plain : kernels.split;
   const int64_t panels_n = ceil_div(g.n, kInt8PanelCols);
@@ -205,8 +227,12 @@ void gemm_int8(const Int8GemmArgs& g) {
         const int64_t j = jp * kInt8PanelCols, cols = std::min<int64_t>(kInt8PanelCols, g.n - j);
         for (int64_t i = i0; i < i0 + mb; i += kMr) {
           const int64_t rows = std::min<int64_t>(kMr, g.m - i);
-          table[rows - 1](groups, pa.codes + i * k4, b, tile);
-          epilogue(g, pa, tile, i, j, rows, cols);
+          if (direct && cols == kInt8PanelCols) {
+            table[rows - 1](groups, pa.codes + i * k4, k4, b, static_cast<int32_t*>(g.c) + i * g.c_rs + j, g.c_rs);
+          } else {
+            table[rows - 1](groups, pa.codes + i * k4, k4, b, tile, 16);
+            epilogue(g, pa, fix, tile, i, j, rows, cols);
+          }
         }
       }
     }

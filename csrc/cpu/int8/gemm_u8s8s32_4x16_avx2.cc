@@ -1,6 +1,6 @@
 // u8 x s8 -> s32 GEMM microkernels, register tile 1..4 rows x 16 columns, AVX2.
 //
-// Computes C[rows x 16] = A_panel . B_panel (layouts in gemm_int8.h: k in groups of 4,
+// Computes C[rows x 16] = A_rows . B_panel (layouts in gemm_int8.h: k in groups of 4,
 // a packed B group is one 64-byte line of 16 columns x 4 values). Per group and row,
 // the row's 4 A codes are broadcast to every 32-bit lane and
 //   vpmaddubsw  u8 x s8 -> s16: a0*b0 + a1*b1 and a2*b2 + a3*b3 per column,
@@ -58,25 +58,31 @@ inline __attribute__((always_inline)) void store_row(int32_t* c, __m256i c0, __m
 
 // Accumulators are named variables (an array of __m256i would live on the stack).
 template <int MR, bool kSplit>
-void ukernel(int64_t groups, const uint8_t* a, const int8_t* b, int32_t* c) {
+void ukernel(int64_t groups, const uint8_t* a, int64_t a_rs, const int8_t* b, int32_t* c, int64_t c_rs) {
   __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;
   __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   const __m256i ones = _mm256_set1_epi16(1);
-  for (int64_t g = 0; g < groups; ++g) {
+  const uint8_t* a1 = a + a_rs;
+  const uint8_t* a2 = a + 2 * a_rs;
+  const uint8_t* a3 = a + 3 * a_rs;
+  for (int r = 0; r < MR; ++r) {  // the output lines arrive while the loop runs
+    __builtin_prefetch(c + r * c_rs, 1);
+    __builtin_prefetch(c + r * c_rs + 15, 1);
+  }
+  for (int64_t g = 0; g < 4 * groups; g += 4) {
     _mm_prefetch(reinterpret_cast<const char*>(b + 512), _MM_HINT_T0);
     const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b));
     const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 32));
-    row_step<kSplit>(broadcast_quad(a), b0, b1, ones, c00, c01);
-    if (MR > 1) row_step<kSplit>(broadcast_quad(a + 4), b0, b1, ones, c10, c11);
-    if (MR > 2) row_step<kSplit>(broadcast_quad(a + 8), b0, b1, ones, c20, c21);
-    if (MR > 3) row_step<kSplit>(broadcast_quad(a + 12), b0, b1, ones, c30, c31);
-    a += 4 * MR;
+    row_step<kSplit>(broadcast_quad(a + g), b0, b1, ones, c00, c01);
+    if (MR > 1) row_step<kSplit>(broadcast_quad(a1 + g), b0, b1, ones, c10, c11);
+    if (MR > 2) row_step<kSplit>(broadcast_quad(a2 + g), b0, b1, ones, c20, c21);
+    if (MR > 3) row_step<kSplit>(broadcast_quad(a3 + g), b0, b1, ones, c30, c31);
     b += 64;
   }
   store_row(c, c00, c01);
-  if (MR > 1) store_row(c + 16, c10, c11);
-  if (MR > 2) store_row(c + 32, c20, c21);
-  if (MR > 3) store_row(c + 48, c30, c31);
+  if (MR > 1) store_row(c + c_rs, c10, c11);
+  if (MR > 2) store_row(c + 2 * c_rs, c20, c21);
+  if (MR > 3) store_row(c + 3 * c_rs, c30, c31);
 }
 
 }  // namespace

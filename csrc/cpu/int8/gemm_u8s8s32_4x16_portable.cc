@@ -9,21 +9,20 @@ namespace pk {
 namespace {
 
 template <int MR>
-void ukernel(int64_t groups, const uint8_t* a, const int8_t* b, int32_t* c) {
+void ukernel(int64_t groups, const uint8_t* a, int64_t a_rs, const int8_t* b, int32_t* c, int64_t c_rs) {
   uint32_t acc[MR][16] = {};  // wraps like vpaddd: only the corrected sum must fit in int32
   for (int64_t g = 0; g < groups; ++g) {
     for (int i = 0; i < MR; ++i) {
-      const uint8_t* ai = a + 4 * i;
+      const uint8_t* ai = a + i * a_rs + 4 * g;
       for (int j = 0; j < 16; ++j) {
         const int8_t* bj = b + 4 * j;
         acc[i][j] += static_cast<uint32_t>(ai[0] * bj[0] + ai[1] * bj[1] + ai[2] * bj[2] + ai[3] * bj[3]);
       }
     }
-    a += 4 * MR;
     b += 64;
   }
   for (int i = 0; i < MR; ++i) {
-    for (int j = 0; j < 16; ++j) c[16 * i + j] = static_cast<int32_t>(acc[i][j]);
+    for (int j = 0; j < 16; ++j) c[i * c_rs + j] = static_cast<int32_t>(acc[i][j]);
   }
 }
 
