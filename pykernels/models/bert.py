@@ -277,12 +277,12 @@ PAIR_QMAX = 127  # |w0| + |w1| of same-signed neighbours: rounding keeps it <= 1
 _ACTIVATION_FLOOR = {"gelu": -0.17, "relu": 0.0}  # a lower bound of the activation's outputs (GELU's minimum is -0.16997)
 
 # Sentences (none of them in tests/test_bert.py) whose float32 run calibrates the smoothing factors.
-CALIBRATION_SENTENCES = [
+CALIBRATION_SENTENCES = (
     "The quick brown fox jumps over the lazy dog.", "Where is the nearest train station?",
     "Machine learning models need a lot of data to generalise well.", "Thanks!",
     "The museum opens at nine and closes at five on weekdays.", "I can't believe it's already November.",
     "Photosynthesis converts light energy into chemical energy.", "Yes.",
-]
+)
 
 
 def quantize_weights(kernel: np.ndarray, backend: str = "auto") -> Int8Weights:
@@ -496,7 +496,7 @@ class SentenceEncoder:
         parts = [self.embed(*self.tokenize(sentences[i:i + batch_size])) for i in range(0, len(sentences), batch_size)]
         return np.concatenate(parts) if parts else np.zeros((0, self.encoder.config.hidden_size), np.float32)
 
-    def quantize(self, calibration: list[str] = CALIBRATION_SENTENCES) -> "SentenceEncoder":
+    def quantize(self, calibration: tuple[str, ...] = CALIBRATION_SENTENCES) -> "SentenceEncoder":
         """A copy whose projections and feed-forward layers are int8 with dynamic activation
         scales, smoothed on the float32 run of the ``calibration`` sentences. Embeddings,
         LayerNorms and attention itself stay float32. See ``quantize_encoder``."""
