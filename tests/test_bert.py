@@ -58,7 +58,7 @@ def test_int8_dynamic(setup):
     model, ids, mask, reference = setup
     cos = _cosines(model.quantize(), ids, mask, reference)
     print(f"int8 MiniLM-L6: cosine min {cos.min():.4f} mean {cos.mean():.4f}")
-    assert cos.mean() >= 0.99 and cos.min() >= 0.97
+    assert cos.min() >= 0.99  # every sentence
 
 
 def test_pruned_80_runs_and_is_reported(setup, capsys):
