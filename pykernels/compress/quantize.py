@@ -68,22 +68,20 @@ class LayerContext:
         return observer.range(qmax)
 
 
-@register_quantizer(Dense)
-def _dense(layer: Dense, ctx: LayerContext) -> Layer:
-    twin = QuantizedDense.from_float(layer, per_channel=ctx.per_channel)
-    if ctx.mode == "static":
-        twin = QuantizedDense.from_float(layer, per_channel=ctx.per_channel,
+def _weighted_twin(twin_class: type):
+    """The quantizer of a layer whose twin is ``twin_class.from_float``: static mode fixes
+    the input range from calibration, on the twin's own activation code range."""
+    def quantize(layer: Layer, ctx: LayerContext) -> Layer:
+        twin = twin_class.from_float(layer, per_channel=ctx.per_channel)
+        if ctx.mode == "static":
+            twin = twin_class.from_float(layer, per_channel=ctx.per_channel,
                                          input_range=ctx.input_range(twin.input_qmax))
-    return twin
+        return twin
+    return quantize
 
 
-@register_quantizer(Conv2D)
-def _conv2d(layer: Conv2D, ctx: LayerContext) -> Layer:
-    twin = QuantizedConv2D.from_float(layer, per_channel=ctx.per_channel)
-    if ctx.mode == "static":
-        twin = QuantizedConv2D.from_float(layer, per_channel=ctx.per_channel,
-                                          input_range=ctx.input_range(twin.input_qmax))
-    return twin
+register_quantizer(Dense)(_weighted_twin(QuantizedDense))
+register_quantizer(Conv2D)(_weighted_twin(QuantizedConv2D))
 
 
 @register_quantizer(LSTM)
