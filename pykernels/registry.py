@@ -74,16 +74,23 @@ def _load(op: str, backend: str) -> Callable:
 
 def resolve(op: str, backend: str = "auto", device: str = HOST) -> Callable:
     """The implementation of ``op`` on ``backend`` ("auto": the best available for
-    ``device`` arrays), traced while tracing is on (``PYKERNELS_VERBOSE=1`` or the profiler)."""
-    if not isinstance(backend, str):
-        raise TypeError(f"{op}: backend must be a str, got {type(backend).__name__}")
-    name, kernel = _resolved(op, backend, device)
+    ``device`` arrays), traced while tracing is on (``PYKERNELS_VERBOSE=1`` or the profiler).
+
+    Every op call asks, so a request answered before costs one dict lookup."""
+    try:
+        name, kernel = _RESOLVED[op, backend, device]
+    except (KeyError, TypeError):  # not asked before, or an unhashable backend
+        if not isinstance(backend, str):
+            raise TypeError(f"{op}: backend must be a str, got {type(backend).__name__}") from None
+        name, kernel = _RESOLVED.setdefault((op, backend, device), _resolved(op, backend, device))
     return trace.traced(op, name, kernel) if trace.active() else kernel
 
 
-@lru_cache(maxsize=None)
+_RESOLVED: dict[tuple[str, str, str], tuple[str, Callable]] = {}  # resolve's answers, by request
+
+
 def _resolved(op: str, backend: str, device: str) -> tuple[str, Callable]:
-    """(backend name, implementation) of a request: computed once, as every op call asks."""
+    """(backend name, implementation) of a request; errors name the choices."""
     name = _backend_name(op, backend, device)
     return name, _load(op, name)
 
