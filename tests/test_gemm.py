@@ -86,6 +86,25 @@ def test_fused_small_m_epilogue_accumulate(backend, threads, bias_axis, activati
     assert_close(out, ref.gemm(a, b, **kw), ref.gemm(a, b, dtype=np.float32, **kw))
 
 
+# M = 1 with more than 8 MiB of B on one thread: the skinny row sweep takes 8 rows at a
+# time (sgemm_skinny_avx2.cc). K = 8q + 7 leaves a 4-row pass and 3 single rows; N = 16q +
+# 9 a column group of 8 and a masked one; B rows strided (a column slice), A columns too.
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_skinny_m1_streamed_b(backend, rng):
+    k, n = 1031, 2073
+    a = random_f32(rng, (1, 2 * k))[:, ::2]
+    b = random_f32(rng, (k, n + 5))[:, 3:3 + n]
+    c, bias = random_f32(rng, (1, n)), random_f32(rng, (n,))
+    kw = dict(bias=bias, bias_axis=1, activation="relu", c=c)
+    before = pk.get_num_threads()
+    pk.set_num_threads(1)
+    try:
+        out = run_kernel(backend, a, b, **kw)
+    finally:
+        pk.set_num_threads(before)
+    assert_close(out, ref.gemm(a, b, **kw), ref.gemm(a, b, dtype=np.float32, **kw))
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("m", [1, 4, 40])
 @pytest.mark.parametrize("layout", ["a.T", "b.T", "both.T", "neg", "step2", "fortran"])
