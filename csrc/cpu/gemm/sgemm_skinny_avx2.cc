@@ -38,21 +38,22 @@ __m256 quad(const __m256* a, __m256 x0, __m256 x1, __m256 x2, __m256 x3) {
 constexpr int64_t kStreamedBBytes = int64_t{8} << 20;
 
 template <int G, bool Masked = false>
-void rows8_step(const __m256* coef, const float* b, int64_t b_rs, float* c, __m256i mask = _mm256_setzero_si256()) {
+void rows8_step(const __m256* coef, const float* const* row, int64_t j, float* c,
+                __m256i mask = _mm256_setzero_si256()) {
   const auto load = [mask](const float* x) { return Masked ? _mm256_maskload_ps(x, mask) : _mm256_loadu_ps(x); };
   __m256 lo[G], hi[G];
-  for (int g = 0; g < G; ++g) lo[g] = _mm256_mul_ps(coef[0], load(b + 8 * g));
-  for (int g = 0; g < G; ++g) hi[g] = _mm256_mul_ps(coef[4], load(b + 4 * b_rs + 8 * g));
+  for (int g = 0; g < G; ++g) lo[g] = _mm256_mul_ps(coef[0], load(row[0] + j + 8 * g));
+  for (int g = 0; g < G; ++g) hi[g] = _mm256_mul_ps(coef[4], load(row[4] + j + 8 * g));
   for (int q = 1; q < 4; ++q) {
-    for (int g = 0; g < G; ++g) lo[g] = _mm256_fmadd_ps(coef[q], load(b + q * b_rs + 8 * g), lo[g]);
-    for (int g = 0; g < G; ++g) hi[g] = _mm256_fmadd_ps(coef[q + 4], load(b + (q + 4) * b_rs + 8 * g), hi[g]);
+    for (int g = 0; g < G; ++g) lo[g] = _mm256_fmadd_ps(coef[q], load(row[q] + j + 8 * g), lo[g]);
+    for (int g = 0; g < G; ++g) hi[g] = _mm256_fmadd_ps(coef[q + 4], load(row[q + 4] + j + 8 * g), hi[g]);
   }
   for (int g = 0; g < G; ++g) {
-    const __m256 sum = _mm256_add_ps(load(c + 8 * g), _mm256_add_ps(lo[g], hi[g]));
+    const __m256 sum = _mm256_add_ps(load(c + j + 8 * g), _mm256_add_ps(lo[g], hi[g]));
     if (Masked) {
-      _mm256_maskstore_ps(c + 8 * g, mask, sum);
+      _mm256_maskstore_ps(c + j + 8 * g, mask, sum);
     } else {
-      _mm256_storeu_ps(c + 8 * g, sum);
+      _mm256_storeu_ps(c + j + 8 * g, sum);
     }
   }
 }
@@ -63,13 +64,16 @@ int64_t rows8_m1(int64_t n, int64_t k, const float* a, int64_t a_cs, const float
   const __m256i mask = tail_mask(n - n8);
   int64_t p = 0;
   for (; p + 8 <= k; p += 8) {
-    const float* b0 = b + p * b_rs;
     __m256 coef[8];
-    for (int q = 0; q < 8; ++q) coef[q] = _mm256_set1_ps(a[(p + q) * a_cs]);
+    const float* row[8];
+    for (int q = 0; q < 8; ++q) {
+      coef[q] = _mm256_set1_ps(a[(p + q) * a_cs]);
+      row[q] = b + (p + q) * b_rs;
+    }
     int64_t j = 0;
-    for (; j + 16 <= n; j += 16) rows8_step<2>(coef, b0 + j, b_rs, c + j);
-    if (j < n8) rows8_step<1>(coef, b0 + j, b_rs, c + j);
-    if (n8 < n) rows8_step<1, true>(coef, b0 + n8, b_rs, c + n8, mask);
+    for (; j + 16 <= n; j += 16) rows8_step<2>(coef, row, j, c);
+    if (j < n8) rows8_step<1>(coef, row, j, c);
+    if (n8 < n) rows8_step<1, true>(coef, row, n8, c, mask);
   }
   return p;
 }
