@@ -20,15 +20,6 @@ import numpy as np
 ELEMENTWISE_ACTIVATIONS = ("none", "relu", "sigmoid", "tanh", "gelu")
 ACTIVATIONS = ELEMENTWISE_ACTIVATIONS + ("softmax",)
 MAX_BYTES = np.iinfo(np.intp).max
-FLOAT32 = np.dtype(np.float32)
-_NDARRAY = np.ndarray
-
-
-def is_float32(x, ndim: int) -> bool:
-    """True when ``x`` is an aligned float32 ndarray of rank ``ndim``, which float32_array
-    returns unchanged: the common case, recognised by attribute reads alone. Ops on small
-    inputs test it first and run the full checks (and their errors) only when it fails."""
-    return type(x) is _NDARRAY and x.dtype is FLOAT32 and x.ndim == ndim and x.flags.aligned
 
 
 def float32_array(x, op: str, name: str, *, ndim: int | None = None, min_ndim: int = 0) -> np.ndarray:
@@ -125,7 +116,11 @@ def output(out, shape: tuple, op: str, inputs: Sequence[np.ndarray] = ()) -> tup
     is not ``out`` itself, the caller copies ``target`` into ``out`` afterwards.
     """
     if out is None:
-        return empty(shape, op), None
+        try:
+            return np.empty(shape, np.float32), None
+        except ValueError:  # NumPy's "array is too big": say so as the policy's OverflowError
+            check_nbytes(shape, op)
+            raise
     check_nbytes(shape, op)
     if not isinstance(out, np.ndarray):
         raise TypeError(f"{op}: out must be a numpy.ndarray of float32, got {type(out).__name__}")
@@ -137,15 +132,6 @@ def output(out, shape: tuple, op: str, inputs: Sequence[np.ndarray] = ()) -> tup
         raise ValueError(f"{op}: out is read-only")
     usable = out.flags.c_contiguous and out.flags.aligned and not any(np.shares_memory(out, x) for x in inputs)
     return (out if usable else np.empty(shape, np.float32)), out
-
-
-def empty(shape: tuple, op: str) -> np.ndarray:
-    """A new float32 array of ``shape``; OverflowError when it could not be addressed."""
-    try:
-        return np.empty(shape, FLOAT32)
-    except ValueError:  # NumPy's "array is too big": say so as the policy's OverflowError
-        check_nbytes(shape, op)
-        raise
 
 
 def finish(target: np.ndarray, out: np.ndarray | None) -> np.ndarray:

@@ -15,19 +15,18 @@ import numpy as np
 
 from pykernels import validation
 from pykernels.cuda.arrays import is_device_array
-from pykernels.registry import resolve
-from pykernels.validation import is_float32
+from pykernels.registry import fast_path, resolve
 
 
 def matmul(a: np.ndarray, b: np.ndarray, *, out: np.ndarray | None = None, backend: str = "auto") -> np.ndarray:
     """``a @ b`` in float32 with NumPy's matmul semantics (1-D operands, broadcast batches).
 
     Device arrays (CuPy, PyTorch CUDA, Numba) go to the GPU backends (pykernels.ops.device)."""
-    if out is None and is_float32(a, 2) and is_float32(b, 2) and a.shape[1] == b.shape[0]:
-        gemm = resolve("gemm", backend)  # the common case, which needs no further checks
-        result = validation.empty((a.shape[0], b.shape[1]), "matmul")
-        gemm(a, b, result)
-        return result
+    if out is None:  # 2-D float32 operands: checked and multiplied in one call where the backend can
+        fast = fast_path("gemm", "matmul", backend)
+        result = None if fast is None else fast(a, b)
+        if result is not None:
+            return result
     if is_device_array(a) or is_device_array(b):
         from pykernels.ops import device
         return device.matmul(a, b, out=out, backend=backend)
@@ -66,13 +65,11 @@ def linear(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None = None, activat
     (softmax runs over the last axis right after it). Device arrays go to the GPU
     backends (pykernels.ops.device).
     """
-    if out is None and is_float32(x, 2) and is_float32(w, 2) and x.shape[1] == w.shape[1] and (
-            bias is None or is_float32(bias, 1) and bias.flags.c_contiguous and bias.shape[0] == w.shape[0]):
-        activation = validation.activation_name(activation, "linear")  # the common case: the rest is checked
-        gemm = resolve("gemm", backend)
-        result = validation.empty((x.shape[0], w.shape[0]), "linear")
-        _linear_rows(gemm, x, w, bias, activation, result, backend)
-        return result
+    if out is None:  # 2-D float32 operands, a fused activation: one call where the backend can
+        fast = fast_path("gemm", "linear", backend)
+        result = None if fast is None else fast(x, w, bias, activation)
+        if result is not None:
+            return result
     if is_device_array(x):
         from pykernels.ops import device
         return device.linear(x, w, bias, activation, out=out, backend=backend)
@@ -90,13 +87,8 @@ def linear(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None = None, activat
     shape = x.shape[:-1] + (w.shape[0],)
     target, user_out = validation.output(out, shape, "linear", (x, w) + ((bias,) if bias is not None else ()))
     rows = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-    _linear_rows(gemm, rows, w, bias, activation, target.reshape(rows.shape[0], w.shape[0]), backend)
-    return validation.finish(target, user_out)
-
-
-def _linear_rows(gemm, rows: np.ndarray, w: np.ndarray, bias: np.ndarray | None, activation: str, out: np.ndarray,
-                 backend: str) -> None:
-    """``out = act(rows @ w.T + bias)`` on validated 2-D operands; softmax right after the GEMM."""
-    gemm(rows, w.T, out, bias, 1, "none" if activation == "softmax" else activation)
+    fused = "none" if activation == "softmax" else activation
+    gemm(rows, w.T, target.reshape(rows.shape[0], w.shape[0]), bias, 1, fused)
     if activation == "softmax":
-        resolve("softmax", backend)(out, out)
+        resolve("softmax", backend)(target, target)
+    return validation.finish(target, user_out)
