@@ -69,7 +69,11 @@ def backend_names(op: str, device: str = HOST) -> tuple[str, ...]:
 
 @lru_cache(maxsize=None)
 def _load(op: str, backend: str) -> Callable:
-    target = importlib.import_module(BACKEND_PACKAGES[backend]).IMPLEMENTATIONS[op]
+    return _import(importlib.import_module(BACKEND_PACKAGES[backend]).IMPLEMENTATIONS[op])
+
+
+def _import(target: str) -> Callable:
+    """The function a ``"module:function"`` entry names."""
     module, function = target.split(":")
     return getattr(importlib.import_module(module), function)
 
@@ -123,10 +127,7 @@ def _fast_path(op: str, name: str, backend: str) -> Callable | None:
     except ValueError:  # resolve() raises it for the op
         return None
     target = getattr(importlib.import_module(BACKEND_PACKAGES[chosen]), "FAST_PATHS", {}).get(op, {}).get(name)
-    if target is None:
-        return None
-    module, function = target.split(":")
-    return getattr(importlib.import_module(module), function)
+    return None if target is None else _import(target)
 
 
 def _backend_name(op: str, backend: str, device: str = HOST) -> str:
