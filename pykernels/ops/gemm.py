@@ -8,6 +8,10 @@ writes ``out = act(a @ b [+ out] [+ bias])`` where ``a`` (M, K) and ``b`` (K, N)
 aligned float32 arrays with any strides (negative too), ``out`` (M, N) is C-contiguous
 float32 overlapping neither, ``bias`` is contiguous float32 of length N (bias_axis=1)
 or M (bias_axis=0), and ``activation`` is one of validation.ELEMENTWISE_ACTIVATIONS.
+
+Fast paths ``"matmul"`` and ``"linear"`` (registry.fast_path; the cpu backend's are in
+csrc/bindings/bind_gemm.cc) take the ops' plain case, 2-D float32 operands and no ``out``,
+in one native call: at batch 1 the Python checks cost about 10% of a 512 x 512 product.
 """
 from __future__ import annotations
 
