@@ -236,6 +236,11 @@ def test_fast_paths_match_the_kernel_path(backend, m, k, n, rng):
     for activation in [None, "linear", "relu", "gelu"]:
         y = pk.ops.linear(a, w, bias, activation, backend=backend)
         np.testing.assert_array_equal(y, _kernel_path(pk.ops.linear, a, w, bias, activation))
+    if m:  # one row as a vector: (K,) @ (K, N) -> (N,)
+        row = a[0]
+        np.testing.assert_array_equal(pk.ops.matmul(row, b), _kernel_path(pk.ops.matmul, row, b))
+        np.testing.assert_array_equal(pk.ops.linear(row, w, bias, "relu"),
+                                      _kernel_path(pk.ops.linear, row, w, bias, "relu"))
     w_columns = np.asfortranarray(w)  # w.T row-major: the kernel reads B in the other layout
     np.testing.assert_array_equal(pk.ops.linear(a, w_columns), _kernel_path(pk.ops.linear, a, w_columns))
 
@@ -245,8 +250,8 @@ def test_fast_paths_decline_anything_else(rng):
     a, w, bias = random_f32(rng, (4, 6)), random_f32(rng, (5, 6)), random_f32(rng, (5,))
     misaligned = np.zeros(4 * 24 + 1, np.uint8)[1:].view(np.float32).reshape(4, 6)
     assert not misaligned.flags.aligned
-    for x, y in [(a.astype(np.float64), w.T), (a.astype(">f4"), w.T), (a[0], w.T), (a, w), (misaligned, w.T),
-                 (a.tolist(), w.T), (a[None], w.T)]:
+    for x, y in [(a.astype(np.float64), w.T), (a.astype(">f4"), w.T), (a, w.T[:, 0]), (a, w), (misaligned, w.T),
+                 (a.tolist(), w.T), (a[None], w.T), (a[0], w.T[:, 0]), (np.float32(1), w.T)]:
         assert matmul(x, y) is None
     for args in [(a, w, bias, "softmax"), (a, w, bias, "swish"), (a, w, bias, 1), (a, w, bias[:4], None),
                  (a, w, random_f32(rng, (10,))[::2], None), (a, w, bias.astype(np.float64), None),

@@ -61,24 +61,28 @@ void sgemm(const py::array& a, const py::array& b, const py::array& c, const py:
 // would; for any other input they return None and the op runs its own checks, so every
 // error still comes from the validation module.
 
-// An aligned float32 ndarray (any byte order NumPy calls float32) of rank `ndim`.
-bool plain_float32(py::handle x, int ndim) {
-  if (!py::isinstance<py::array>(x)) return false;
+// The rank of an aligned float32 ndarray (any byte order NumPy calls float32), else -1.
+int plain_float32_rank(py::handle x) {
+  if (!py::isinstance<py::array>(x)) return -1;
   const auto arr = py::reinterpret_borrow<py::array>(x);
-  return arr.ndim() == ndim && (arr.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_) != 0 &&
-         arr.dtype().equal(py::dtype::of<float>());
+  const bool plain = (arr.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_) != 0 &&
+                     arr.dtype().equal(py::dtype::of<float>());
+  return plain ? static_cast<int>(arr.ndim()) : -1;
 }
 
+// A 2-D array as a matrix, a 1-D one as a single row.
 MatrixView view(py::handle x) {
   const auto arr = py::reinterpret_borrow<py::array>(x);
-  return MatrixView{static_cast<float*>(const_cast<void*>(arr.data())), arr.shape(0), arr.shape(1),
-                    arr.strides(0) / 4, arr.strides(1) / 4};
+  float* data = static_cast<float*>(const_cast<void*>(arr.data()));
+  if (arr.ndim() == 1) return MatrixView{data, 1, arr.shape(0), arr.shape(0), arr.strides(0) / 4};
+  return MatrixView{data, arr.shape(0), arr.shape(1), arr.strides(0) / 4, arr.strides(1) / 4};
 }
 
-// A new C-contiguous rows x cols float32 array, or None when its size is not addressable
-// (the op's check raises the OverflowError).
-py::object new_output(int64_t rows, int64_t cols) {
+// A new C-contiguous float32 array of `rows` x `cols` (of `cols` when rows_axis is false),
+// or None when its size is not addressable (the op's check raises the OverflowError).
+py::object new_output(int64_t rows, int64_t cols, bool rows_axis) {
   if (cols > 0 && rows > PTRDIFF_MAX / static_cast<int64_t>(sizeof(float)) / cols) return py::none();
+  if (!rows_axis) return py::array_t<float>(cols);
   return py::array_t<float>({rows, cols});
 }
 
@@ -96,29 +100,32 @@ int fused_activation(py::handle activation) {
   return -1;
 }
 
+// a (M, K) or (K,) times b (K, N): (M, N) or (N,), as NumPy's matmul.
 py::object matmul_f32(py::handle a, py::handle b) {
-  if (!plain_float32(a, 2) || !plain_float32(b, 2)) return py::none();
+  const int a_rank = plain_float32_rank(a);
+  if ((a_rank != 1 && a_rank != 2) || plain_float32_rank(b) != 2) return py::none();
   const MatrixView av = view(a), bv = view(b);
   if (av.cols != bv.rows) return py::none();
-  py::object c = new_output(av.rows, bv.cols);
+  py::object c = new_output(av.rows, bv.cols, a_rank == 2);
   if (!c.is_none()) run_sgemm(av, bv, view(c), nullptr, PK_BIAS_NONE, PK_ACT_NONE, false);
   return c;
 }
 
+// act(x @ w.T + bias) for x (M, in) or (in,), w (out, in), bias (out,) or None.
 py::object linear_f32(py::handle x, py::handle w, py::handle bias, py::handle activation) {
-  const int act = fused_activation(activation);
-  if (act < 0 || !plain_float32(x, 2) || !plain_float32(w, 2)) return py::none();
+  const int act = fused_activation(activation), x_rank = plain_float32_rank(x);
+  if (act < 0 || (x_rank != 1 && x_rank != 2) || plain_float32_rank(w) != 2) return py::none();
   const MatrixView xv = view(x), wv = view(w);
   const MatrixView wt{wv.data, wv.cols, wv.rows, wv.cs, wv.rs};  // w.T: (in_features, out_features)
   if (xv.cols != wt.rows) return py::none();
   const float* bias_ptr = nullptr;
   if (!bias.is_none()) {
-    if (!plain_float32(bias, 1)) return py::none();
+    if (plain_float32_rank(bias) != 1) return py::none();
     const auto b = py::reinterpret_borrow<py::array>(bias);
     if (!(b.flags() & py::array::c_style) || b.shape(0) != wt.cols) return py::none();
     bias_ptr = static_cast<const float*>(b.data());
   }
-  py::object y = new_output(xv.rows, wt.cols);
+  py::object y = new_output(xv.rows, wt.cols, x_rank == 2);
   if (!y.is_none()) run_sgemm(xv, wt, view(y), bias_ptr, bias_ptr ? PK_BIAS_COL : PK_BIAS_NONE, act, false);
   return y;
 }
@@ -129,7 +136,8 @@ PK_BIND_FAMILY(gemm) {
   m.def("sgemm", &sgemm, py::arg("a"), py::arg("b"), py::arg("c"), py::arg("bias") = py::none(),
         py::arg("bias_mode") = PK_BIAS_NONE, py::arg("activation") = PK_ACT_NONE, py::arg("accumulate") = false,
         "c = act(a @ b [+ c] [+ bias]) in float32; a, b any strides, c unit column stride");
-  m.def("matmul_f32", &matmul_f32, "ops.matmul's fast path: a @ b for plain 2-D float32 a, b; None otherwise");
+  m.def("matmul_f32", &matmul_f32,
+        "ops.matmul's fast path: a @ b for plain float32 a (1-D or 2-D), b (2-D); else None");
   m.def("linear_f32", &linear_f32,
-        "ops.linear's fast path: act(x @ w.T + bias) for plain 2-D float32 x, w; None otherwise");
+        "ops.linear's fast path: act(x @ w.T + bias) for plain float32 x (1-D or 2-D), w (2-D); else None");
 }

@@ -10,10 +10,13 @@ float32 overlapping neither, ``bias`` is contiguous float32 of length N (bias_ax
 or M (bias_axis=0), and ``activation`` is one of validation.ELEMENTWISE_ACTIVATIONS.
 
 Fast paths ``"matmul"`` and ``"linear"`` (registry.fast_path; the cpu backend's are in
-csrc/bindings/bind_gemm.cc) take the ops' plain case, 2-D float32 operands and no ``out``,
-in one native call: at batch 1 the Python checks cost about 10% of a 512 x 512 product.
+csrc/bindings/bind_gemm.cc) take the ops' plain case, float32 matrices (the left operand
+may be a vector) and no ``out``, in one native call: at batch 1 the Python checks cost
+about 10% of a 512 x 512 product.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -26,7 +29,7 @@ def matmul(a: np.ndarray, b: np.ndarray, *, out: np.ndarray | None = None, backe
     """``a @ b`` in float32 with NumPy's matmul semantics (1-D operands, broadcast batches).
 
     Device arrays (CuPy, PyTorch CUDA, Numba) go to the GPU backends (pykernels.ops.device)."""
-    if out is None:  # 2-D float32 operands: checked and multiplied in one call where the backend can
+    if out is None:  # float32 matrices: checked and multiplied in one call where the backend can
         fast = fast_path("gemm", "matmul", backend)
         result = None if fast is None else fast(a, b)
         if result is not None:
@@ -69,7 +72,7 @@ def linear(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None = None, activat
     (softmax runs over the last axis right after it). Device arrays go to the GPU
     backends (pykernels.ops.device).
     """
-    if out is None:  # 2-D float32 operands, a fused activation: one call where the backend can
+    if out is None:  # float32 matrices, a fused activation: one call where the backend can
         fast = fast_path("gemm", "linear", backend)
         result = None if fast is None else fast(x, w, bias, activation)
         if result is not None:
@@ -90,7 +93,7 @@ def linear(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None = None, activat
     gemm = resolve("gemm", backend)
     shape = x.shape[:-1] + (w.shape[0],)
     target, user_out = validation.output(out, shape, "linear", (x, w) + ((bias,) if bias is not None else ()))
-    rows = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+    rows = x.reshape(math.prod(x.shape[:-1]), x.shape[-1]) if x.ndim != 2 else x  # not -1: x may be empty
     fused = "none" if activation == "softmax" else activation
     gemm(rows, w.T, target.reshape(rows.shape[0], w.shape[0]), bias, 1, fused)
     if activation == "softmax":
