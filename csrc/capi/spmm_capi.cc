@@ -14,6 +14,16 @@ std::string dims(int64_t m, int64_t k, int64_t n) {
   return "m=" + std::to_string(m) + ", k=" + std::to_string(k) + ", n=" + std::to_string(n);
 }
 
+// Whether bad(i) holds for some i < count. No early exit, so the compiler vectorises
+// the scan (the metadata of a large weight is checked on every call); callers find
+// the first bad entry only when there is one.
+template <typename Bad>
+bool any_of_n(int64_t count, Bad bad) {
+  unsigned found = 0;
+  for (int64_t i = 0; i < count; ++i) found |= static_cast<unsigned>(bad(i));
+  return found != 0;
+}
+
 // The checks shared by both formats; "" when fine.
 std::string check_common(const char* fn, int64_t m, int64_t k, int64_t n, const float* x, float* y, int64_t y_rs,
                          int activation) {
@@ -36,14 +46,18 @@ std::string check_bsr(int64_t m, int64_t k, int r, int c, const int32_t* indptr,
   if (!indptr) return "pk_spmm_bsr_f32: indptr is NULL";
   const int64_t rows = m / r, cols = k / c;
   if (indptr[0] != 0) return "pk_spmm_bsr_f32: indptr[0] = " + std::to_string(indptr[0]) + ", expected 0";
-  for (int64_t i = 0; i < rows; ++i) {
-    if (indptr[i + 1] < indptr[i]) return "pk_spmm_bsr_f32: indptr decreases at row " + std::to_string(i);
+  if (any_of_n(rows, [&](int64_t i) { return indptr[i + 1] < indptr[i]; })) {
+    int64_t i = 0;
+    while (indptr[i + 1] >= indptr[i]) ++i;
+    return "pk_spmm_bsr_f32: indptr decreases at row " + std::to_string(i);
   }
   if (indptr[rows] > 0 && (!indices || !values)) return "pk_spmm_bsr_f32: indices or values is NULL";
-  for (int64_t b = 0; b < indptr[rows]; ++b) {
-    if (indices[b] < 0 || indices[b] >= cols)
-      return "pk_spmm_bsr_f32: index " + std::to_string(indices[b]) + " at " + std::to_string(b) +
-             " is out of range [0, " + std::to_string(cols) + ")";
+  const auto outside = [&](int64_t b) { return static_cast<uint32_t>(indices[b]) >= static_cast<uint64_t>(cols); };
+  if (any_of_n(indptr[rows], outside)) {
+    int64_t b = 0;
+    while (!outside(b)) ++b;
+    return "pk_spmm_bsr_f32: index " + std::to_string(indices[b]) + " at " + std::to_string(b) +
+           " is out of range [0, " + std::to_string(cols) + ")";
   }
   return "";
 }
@@ -54,10 +68,12 @@ std::string check_nm(int64_t m, int64_t k, int nm_n, int nm_m, const uint8_t* po
   if (k % nm_m) return "pk_spmm_nm_f32: k = " + std::to_string(k) + " is not a multiple of m = " + std::to_string(nm_m);
   const int64_t count = m * (k / nm_m * nm_n);
   if (count > 0 && (!positions || !values)) return "pk_spmm_nm_f32: positions or values is NULL";
-  for (int64_t t = 0; t < count; ++t) {
-    if (positions[t] >= nm_m)
-      return "pk_spmm_nm_f32: position " + std::to_string(positions[t]) + " at " + std::to_string(t) +
-             " is not below m = " + std::to_string(nm_m);
+  const auto outside = [&](int64_t t) { return positions[t] >= nm_m; };
+  if (any_of_n(count, outside)) {
+    int64_t t = 0;
+    while (!outside(t)) ++t;
+    return "pk_spmm_nm_f32: position " + std::to_string(positions[t]) + " at " + std::to_string(t) +
+           " is not below m = " + std::to_string(nm_m);
   }
   return "";
 }
