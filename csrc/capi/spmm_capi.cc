@@ -1,6 +1,7 @@
 // C ABI for the f32 SpMM: checks what the driver relies on (sizes, pointers, and the
 // sparse metadata it indexes with: monotone indptr, indices and positions in range),
 // then runs it; and the sparse-weight convolution, whose weights are checked the same way. The Python formats validate the same metadata with friendlier messages.
+#include <algorithm>
 #include <string>
 
 #include "capi/conv_desc.h"
@@ -52,7 +53,9 @@ std::string check_bsr(int64_t m, int64_t k, int r, int c, const int32_t* indptr,
     return "pk_spmm_bsr_f32: indptr decreases at row " + std::to_string(i);
   }
   if (indptr[rows] > 0 && (!indices || !values)) return "pk_spmm_bsr_f32: indices or values is NULL";
-  const auto outside = [&](int64_t b) { return static_cast<uint32_t>(indices[b]) >= static_cast<uint64_t>(cols); };
+  // 32-bit compares (they vectorise): a negative index reads as >= 2^31 unsigned.
+  const uint32_t limit = static_cast<uint32_t>(std::min<int64_t>(cols, int64_t{1} << 31));
+  const auto outside = [&](int64_t b) { return static_cast<uint32_t>(indices[b]) >= limit; };
   if (any_of_n(indptr[rows], outside)) {
     int64_t b = 0;
     while (!outside(b)) ++b;
