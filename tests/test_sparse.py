@@ -111,8 +111,10 @@ def test_bsr_and_nm_reject_malformed():
 # --- spmm on every backend -------------------------------------------------------
 
 # (m, k, n) hitting panel edges (8, 16, 24, 32 wide, +-1), a single column, primes and
-# the N:M lockstep tile of 3 rows (m = 24 + 1, 25 + 2).
-SHAPES = [(8, 8, 1), (24, 16, 7), (16, 8, 33), (40, 24, 17), (8, 40, 64), (48, 32, 24), (25, 64, 31), (104, 96, 100)]
+# the N:M lockstep tile of 3 rows (m = 24 + 1, 25 + 2) and 2:4's steps of two groups
+# (k = 36: nine groups, the last one alone).
+SHAPES = [(8, 8, 1), (24, 16, 7), (16, 8, 33), (40, 24, 17), (8, 40, 64), (48, 32, 24), (25, 64, 31), (104, 96, 100),
+          (20, 36, 13)]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
