@@ -130,7 +130,8 @@ void block_splits(const SpmmArgs& g, int64_t kc, int64_t stride, int64_t u0, int
   for (int64_t u = u0; u < u1; ++u) {
     const int32_t* first = g.indices + g.indptr[u];
     const int32_t* last = g.indices + g.indptr[u + 1];
-    for (int64_t kb = 0; kb < stride - 1; ++kb) {
+    splits[u * stride] = g.indptr[u];  // the first k block starts at the row's start: no search
+    for (int64_t kb = 1; kb < stride - 1; ++kb) {
       const int64_t column = kb * kc / g.c;
       splits[u * stride + kb] = static_cast<int32_t>(std::lower_bound(first, last, column) - g.indices);
     }
