@@ -111,8 +111,10 @@ def test_bsr_and_nm_reject_malformed():
 # --- spmm on every backend -------------------------------------------------------
 
 # (m, k, n) hitting panel edges (8, 16, 24, 32 wide, +-1), a single column, primes and
-# the N:M lockstep tile of 3 rows (m = 24 + 1, 25 + 2).
-SHAPES = [(8, 8, 1), (24, 16, 7), (16, 8, 33), (40, 24, 17), (8, 40, 64), (48, 32, 24), (25, 64, 31), (104, 96, 100)]
+# the N:M lockstep tile of 3 rows (m = 24 + 1, 25 + 2) and 2:4's steps of two groups
+# (k = 36: nine groups, the last one alone).
+SHAPES = [(8, 8, 1), (24, 16, 7), (16, 8, 33), (40, 24, 17), (8, 40, 64), (48, 32, 24), (25, 64, 31), (104, 96, 100),
+          (20, 36, 13)]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -154,17 +156,33 @@ def test_spmm_edges(rng, backend):
     check_spmm(empty_k, np.zeros((0, 5), np.float32), backend, random_f32(rng, m), "sigmoid")
 
 
+def test_spmv_row_lengths_and_strides(rng):
+    # CSR against one column runs the SpMV kernel: rows of 0 .. 40 nonzeros cover the
+    # 16-wide loop, the 8-wide step and every masked tail; x strided or reversed.
+    k = 48
+    d = np.zeros((41, k), np.float32)
+    for i in range(41):
+        d[i, rng.choice(k, size=i, replace=False)] = rng.uniform(-1, 1, i)
+    w = CSRMatrix.from_dense(d)
+    x = random_f32(rng, (2 * k, 3))
+    for column in (x[:k, :1], x[::2, 1], x[::-2, 2], x[:k, 0].copy()):
+        for backend in BACKENDS:
+            check_spmm(w, column, backend, random_f32(rng, 41), "tanh")
+    assert pk.cpu.spmm.kernel_name(w, 1).startswith("spmv_f32_csr_")
+
+
 @pytest.mark.parametrize("pattern", ["unstructured", "block(4,4)", "2:4"])
 def test_spmm_threads_agree(rng, pattern):
-    # Large enough for two threads. n = 300 and 40: threads take whole panels (of 24 or
-    # 32 columns, the last ragged), each packed by its thread; n = 20 and 1: one panel,
-    # threads split the rows.
-    w = sparse_weight(rng, 512, 256, pattern, 0.8)
+    # 768 x 768 at 50% (~300k values): two threads even on one column. n = 300 and 40:
+    # threads take whole panels (of 24 or 32 columns, the last ragged), each packed by
+    # its thread; n = 20 and 1: one panel, threads take pieces of rows (CSR at n = 1: the
+    # SpMV kernel, rows split by values).
+    w = sparse_weight(rng, 768, 768, pattern, 0.5)
     before = pk.get_num_threads()
     try:
         for n in (300, 40, 20, 1):
-            x = random_f32(rng, (256, n))
-            bias = random_f32(rng, 512)
+            x = random_f32(rng, (768, n))
+            bias = random_f32(rng, 768)
             pk.set_num_threads(1)
             one = pk.ops.spmm(w, x, bias, "relu", backend="cpu")
             pk.set_num_threads(2)
@@ -206,6 +224,8 @@ def test_portable_isa_fallback():
         "    w = to_sparse(compress.prune(d, 0.5 if ':' not in pattern else None, pattern), pattern)\n"
         "    x = rng.uniform(-1, 1, (64, 37)).astype(np.float32); b = rng.uniform(-1, 1, 40).astype(np.float32)\n"
         "    assert_close(pk.ops.spmm(w, x, b, 'relu'), ref.spmm(w, x, b, 'relu'), ref.spmm(w, x, b, 'relu', dtype=np.float32))\n"
+        "    x1 = x[:, :1]\n"
+        "    assert_close(pk.ops.spmm(w, x1, b), ref.spmm(w, x1, b), ref.spmm(w, x1, b, dtype=np.float32))\n"
         "print('ok', pk.cpu.spmm.kernel_name(w, 37))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tempfile.gettempdir(),

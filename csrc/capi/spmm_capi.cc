@@ -1,6 +1,7 @@
 // C ABI for the f32 SpMM: checks what the driver relies on (sizes, pointers, and the
 // sparse metadata it indexes with: monotone indptr, indices and positions in range),
 // then runs it; and the sparse-weight convolution, whose weights are checked the same way. The Python formats validate the same metadata with friendlier messages.
+#include <algorithm>
 #include <string>
 
 #include "capi/conv_desc.h"
@@ -12,6 +13,16 @@ namespace {
 
 std::string dims(int64_t m, int64_t k, int64_t n) {
   return "m=" + std::to_string(m) + ", k=" + std::to_string(k) + ", n=" + std::to_string(n);
+}
+
+// Whether bad(i) holds for some i < count. No early exit, so the compiler vectorises
+// the scan (the metadata of a large weight is checked on every call); callers find
+// the first bad entry only when there is one.
+template <typename Bad>
+bool any_of_n(int64_t count, Bad bad) {
+  unsigned found = 0;
+  for (int64_t i = 0; i < count; ++i) found |= static_cast<unsigned>(bad(i));
+  return found != 0;
 }
 
 // The checks shared by both formats; "" when fine.
@@ -36,14 +47,20 @@ std::string check_bsr(int64_t m, int64_t k, int r, int c, const int32_t* indptr,
   if (!indptr) return "pk_spmm_bsr_f32: indptr is NULL";
   const int64_t rows = m / r, cols = k / c;
   if (indptr[0] != 0) return "pk_spmm_bsr_f32: indptr[0] = " + std::to_string(indptr[0]) + ", expected 0";
-  for (int64_t i = 0; i < rows; ++i) {
-    if (indptr[i + 1] < indptr[i]) return "pk_spmm_bsr_f32: indptr decreases at row " + std::to_string(i);
+  if (any_of_n(rows, [&](int64_t i) { return indptr[i + 1] < indptr[i]; })) {
+    int64_t i = 0;
+    while (indptr[i + 1] >= indptr[i]) ++i;
+    return "pk_spmm_bsr_f32: indptr decreases at row " + std::to_string(i);
   }
   if (indptr[rows] > 0 && (!indices || !values)) return "pk_spmm_bsr_f32: indices or values is NULL";
-  for (int64_t b = 0; b < indptr[rows]; ++b) {
-    if (indices[b] < 0 || indices[b] >= cols)
-      return "pk_spmm_bsr_f32: index " + std::to_string(indices[b]) + " at " + std::to_string(b) +
-             " is out of range [0, " + std::to_string(cols) + ")";
+  // 32-bit compares (they vectorise): a negative index reads as >= 2^31 unsigned.
+  const uint32_t limit = static_cast<uint32_t>(std::min<int64_t>(cols, int64_t{1} << 31));
+  const auto outside = [&](int64_t b) { return static_cast<uint32_t>(indices[b]) >= limit; };
+  if (any_of_n(indptr[rows], outside)) {
+    int64_t b = 0;
+    while (!outside(b)) ++b;
+    return "pk_spmm_bsr_f32: index " + std::to_string(indices[b]) + " at " + std::to_string(b) +
+           " is out of range [0, " + std::to_string(cols) + ")";
   }
   return "";
 }
@@ -54,10 +71,12 @@ std::string check_nm(int64_t m, int64_t k, int nm_n, int nm_m, const uint8_t* po
   if (k % nm_m) return "pk_spmm_nm_f32: k = " + std::to_string(k) + " is not a multiple of m = " + std::to_string(nm_m);
   const int64_t count = m * (k / nm_m * nm_n);
   if (count > 0 && (!positions || !values)) return "pk_spmm_nm_f32: positions or values is NULL";
-  for (int64_t t = 0; t < count; ++t) {
-    if (positions[t] >= nm_m)
-      return "pk_spmm_nm_f32: position " + std::to_string(positions[t]) + " at " + std::to_string(t) +
-             " is not below m = " + std::to_string(nm_m);
+  const auto outside = [&](int64_t t) { return positions[t] >= nm_m; };
+  if (any_of_n(count, outside)) {
+    int64_t t = 0;
+    while (!outside(t)) ++t;
+    return "pk_spmm_nm_f32: position " + std::to_string(positions[t]) + " at " + std::to_string(t) +
+           " is not below m = " + std::to_string(nm_m);
   }
   return "";
 }

@@ -11,6 +11,8 @@ profiler shows it (``profile_info``) next to the dense float32 layer it replaces
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from pykernels import formats, geometry, ops, validation
@@ -44,6 +46,7 @@ class _SparseLinear(Layer):
         self.decision: sparse_dispatch.Decision | None = None
         self._sparse = None
         self._decisions: dict[int, sparse_dispatch.Decision] = {}  # per dense width, for this weight
+        self._paths: dict[int, bool] = {}  # per dense width: run sparse? (the decision's use_sparse)
 
     def dense_weight(self) -> np.ndarray:
         """The weight as (out_features, in_features)."""
@@ -54,7 +57,7 @@ class _SparseLinear(Layer):
         """W (out, in) in the layer's pattern, built from the kernel's nonzeros (cached)."""
         if self._sparse is None:
             self._sparse = formats.to_sparse(self.dense_weight(), self.pattern, str(self))
-            self._decisions = {}
+            self._decisions, self._paths = {}, {}
         return self._sparse
 
     def set_weights(self, weights) -> None:
@@ -65,16 +68,6 @@ class _SparseLinear(Layer):
         """Rebuild the sparse weight after the kernel was changed in place."""
         self._sparse = None
 
-    def _linear(self, rows: np.ndarray, sparse_path: bool) -> np.ndarray:
-        """act(rows @ W.T + bias) for rows (N, in): (N, out), on either path."""
-        if not sparse_path:  # the Dense layer's call (softmax included)
-            return ops.linear(rows, self.dense_weight(), self.bias, self.activation, backend=self.backend)
-        fused = "none" if self.activation == "softmax" else self.activation
-        y = np.ascontiguousarray(ops.spmm(self.sparse_weight, rows.T, self.bias, fused, backend=self.backend).T)
-        if self.activation == "softmax":
-            ops.softmax(y, out=y, backend=self.backend)
-        return y
-
     def _run(self, x: np.ndarray, sparse_path: bool) -> np.ndarray:
         """The layer's output for ``x`` on the sparse or the dense path."""
         raise NotImplementedError
@@ -83,13 +76,14 @@ class _SparseLinear(Layer):
         """Run ``x`` (``width`` dense columns: batch x pixels) through the dispatch decision."""
         if self.dispatch != "auto":
             return self._run(x, self.dispatch == "sparse")
-        decision = self._decisions.get(width) if self._sparse is not None else None
-        if decision is None:  # first call at this width for this weight: the (process-wide cached) measurement
+        sparse_path = self._paths.get(width) if self._sparse is not None else None
+        if sparse_path is None:  # first call at this width for this weight: the (process-wide cached) measurement
             decision = sparse_dispatch.choose(self.sparse_weight, width, self.backend,
                                               lambda: self._run(x, True), lambda: self._run(x, False))
-            self._decisions[width] = decision
-        self.decision = decision
-        return self._run(x, decision.use_sparse)
+            sparse_path = decision.use_sparse
+            self._decisions[width], self._paths[width] = decision, sparse_path
+        self.decision = self._decisions[width]
+        return self._run(x, sparse_path)
 
     def profile_info(self) -> dict:
         """Sparsity and format of the weight, and why the last call ran sparse or dense."""
@@ -150,12 +144,20 @@ class SparseDense(_SparseLinear):
     def dense_weight(self) -> np.ndarray:
         return self.kernel.T
 
-    def _run(self, rows: np.ndarray, sparse_path: bool) -> np.ndarray:
-        return self._linear(rows, sparse_path)
+    def _run(self, x: np.ndarray, sparse_path: bool) -> np.ndarray:
+        """act(x @ kernel + bias) for x (..., in): the Dense layer's call, or W (out, in)
+        times the rows of x as columns (the dense width N is the number of rows)."""
+        if not sparse_path:  # softmax included
+            return ops.linear(x, self.kernel.T, self.bias, self.activation, backend=self.backend)
+        rows = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+        fused = "none" if self.activation == "softmax" else self.activation
+        y = np.ascontiguousarray(ops.spmm(self.sparse_weight, rows.T, self.bias, fused, backend=self.backend).T)
+        if self.activation == "softmax":
+            ops.softmax(y, out=y, backend=self.backend)
+        return y if x.ndim == 2 else y.reshape(x.shape[:-1] + (self.units,))
 
     def call(self, x: np.ndarray) -> np.ndarray:
-        rows = x.reshape(-1, x.shape[-1])
-        return self._dispatch(rows, rows.shape[0]).reshape(x.shape[:-1] + (self.units,))
+        return self._dispatch(x, math.prod(x.shape[:-1]))
 
     def float_equivalent(self) -> Dense:
         """The dense float32 Dense with the same (pruned) weights."""

@@ -13,6 +13,8 @@ out_channels or None; ``activation`` one of validation.ELEMENTWISE_ACTIVATIONS. 
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from pykernels import geometry, validation
@@ -42,9 +44,7 @@ def conv2d_sparse(x: np.ndarray, w, kernel_size, bias: np.ndarray | None = None,
     w = validation.sparse_matrix(w, op)
     activation = validation.activation_name(activation, op, validation.ELEMENTWISE_ACTIVATIONS)
     n, h, width, c = xh.shape
-    kernel = geometry.pair(kernel_size, op, "kernel_size")
-    stride = geometry.pair(stride, op, "stride")
-    dilation = geometry.pair(dilation, op, "dilation")
+    kernel, stride, dilation, pads, out_hw = _geometry((h, width), kernel_size, stride, padding, dilation)
     oc, taps = w.shape
     if taps != kernel[0] * kernel[1] * c:
         raise ValueError(f"{op}: w of shape {w.shape} has {taps} columns, expected kh * kw * in_channels = "
@@ -53,9 +53,35 @@ def conv2d_sparse(x: np.ndarray, w, kernel_size, bias: np.ndarray | None = None,
         bias = validation.contiguous_float32(bias, op, "bias", ndim=1)
         if bias.shape[0] != oc:
             raise ValueError(f"{op}: bias has shape {bias.shape}, expected ({oc},) to match w {w.shape}")
-    pads = geometry.padding(padding, op, (h, width), kernel, stride, dilation)
-    out_hw = geometry.conv_output(op, (h, width), kernel, stride, pads, dilation)
     impl = resolve(op, backend)
     inputs = (x,) + ((bias,) if bias is not None else ())
     return _run(op, impl, xh, (n, *out_hw, oc), data_format, out, inputs, w, kernel, bias, stride, pads, dilation,
                 activation)
+
+
+def _checked_geometry(hw, kernel_size, stride, padding, dilation) -> tuple:
+    """(kernel, stride, dilation, pads, out_hw) of conv2d_sparse's arguments for an input of spatial size ``hw``."""
+    op = "conv2d_sparse"
+    kernel = geometry.pair(kernel_size, op, "kernel_size")
+    stride = geometry.pair(stride, op, "stride")
+    dilation = geometry.pair(dilation, op, "dilation")
+    pads = geometry.padding(padding, op, hw, kernel, stride, dilation)
+    return kernel, stride, dilation, pads, geometry.conv_output(op, hw, kernel, stride, pads, dilation)
+
+
+_cached_geometry = functools.lru_cache(maxsize=256)(_checked_geometry)
+
+
+def _plain(value) -> bool:
+    """An int, a str or a tuple of ints, exactly: equal plain arguments check the same way
+    (1, 1.0 and True are equal keys, but only 1 passes the checks)."""
+    kind = type(value)
+    return kind is int or kind is str or (kind is tuple and all(type(v) is int for v in value))
+
+
+def _geometry(hw, kernel_size, stride, padding, dilation) -> tuple:
+    """``_checked_geometry``, remembered for plain arguments: a layer calls with the same
+    ones every time, and checking them is most of a small convolution's cost."""
+    if _plain(kernel_size) and _plain(stride) and _plain(padding) and _plain(dilation):
+        return _cached_geometry(hw, kernel_size, stride, padding, dilation)
+    return _checked_geometry(hw, kernel_size, stride, padding, dilation)

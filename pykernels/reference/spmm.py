@@ -26,8 +26,10 @@ def stored_entries(w) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def sparse_product(w, x, dtype=np.float64) -> np.ndarray:
-    """W @ x (x: K x N) summed over W's stored entries only."""
+    """W @ x (x: K x N, or K) summed over W's stored entries only."""
     x = np.asarray(x, dtype)
+    if x.ndim == 1:
+        return sparse_product(w, x[:, None], dtype)[:, 0]
     if np.isfinite(x).all():
         return np.asarray(w.to_dense(), dtype) @ x
     rows, cols, values = stored_entries(w)
@@ -38,8 +40,8 @@ def sparse_product(w, x, dtype=np.float64) -> np.ndarray:
 
 
 def spmm(w, x, bias=None, activation=None, dtype=np.float64):
-    """act(W @ x + bias[:, None]) for a sparse format ``w`` (M x K) and dense ``x`` (K x N)."""
+    """act(W @ x + bias[:, None]) for a sparse format ``w`` (M x K) and dense ``x`` (K x N) or (K,)."""
     y = sparse_product(w, x, dtype)
     if bias is not None:
-        y = y + np.asarray(bias, dtype)[:, None]
+        y = y + np.asarray(bias, dtype).reshape((-1,) + (1,) * (y.ndim - 1))
     return activate(y, activation, dtype)

@@ -1,5 +1,6 @@
 // Microkernel selection: ISA first, then format and block shape, then the panel width
-// (ymm vectors per X row) that the dense dimension n fills best.
+// (ymm vectors per X row) that the dense dimension n fills best; CSR against one dense
+// column is an SpMV.
 #include "common/cpu_features.h"
 #include "cpu/spmm/spmm_config.h"
 
@@ -14,6 +15,13 @@ SpmmKernel spmm_select(const SpmmArgs& g) {
   }
   if (g.format == SparseFormat::Nm) return {"spmm_f32_nm_portable", 16, spmm_f32_nm_portable};
   return {"spmm_f32_bsr_portable", 16, spmm_f32_bsr_portable};
+}
+
+bool spmm_is_spmv(const SpmmArgs& g) { return g.n == 1 && g.format == SparseFormat::Bsr && g.r == 1 && g.c == 1; }
+
+SpmvKernel spmv_select() {
+  if (active_isa() == Isa::Avx2) return {"spmv_f32_csr_avx2", spmv_f32_csr_avx2};
+  return {"spmv_f32_csr_portable", spmv_f32_csr_portable};
 }
 
 }  // namespace pk

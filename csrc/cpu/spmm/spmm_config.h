@@ -66,6 +66,22 @@ void spmm_panel(const SpmmArgs& g, const SpmmPlan& plan, const float* panel, int
 SpmmKernel spmm_f32_bsr_avx2(int r, int c, int nv);
 SpmmKernel spmm_f32_nm_avx2(int n, int nv);
 
+// CSR times one dense column (n = 1): y[i * g.y_rs] = bias[i] + W[i, :] . x for rows
+// [row0, row1), x contiguous (k floats); no activation (the driver adds it).
+using SpmvRows = void (*)(const SpmmArgs& g, const float* x, int64_t row0, int64_t row1);
+
+struct SpmvKernel {
+  const char* name;
+  SpmvRows run;
+};
+
+// Whether spmm runs g as SpMV (CSR, one dense column), and its kernel on the active ISA.
+bool spmm_is_spmv(const SpmmArgs& g);
+SpmvKernel spmv_select();
+
+void spmv_f32_csr_avx2(const SpmmArgs& g, const float* x, int64_t row0, int64_t row1);
+void spmv_f32_csr_portable(const SpmmArgs& g, const float* x, int64_t row0, int64_t row1);
+
 // Portable kernels (spmm_f32_portable.cc): any format, shape and panel width.
 void spmm_f32_bsr_portable(const SpmmArgs& g, const SpmmBlock& b);
 void spmm_f32_nm_portable(const SpmmArgs& g, const SpmmBlock& b);

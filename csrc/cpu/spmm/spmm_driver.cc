@@ -8,9 +8,11 @@
 //   threads take whole panels when they split evenly or are many (>= 4 per thread, so
 //     one panel more is a small imbalance): each packs its panel into its own buffer
 //     just before running all rows over it, so the panel is still in L2 when the kernel
-//     reads it and no thread waits for another; otherwise all panels are packed
-//     together and each thread owns a contiguous range of
-//     (block) rows with an equal share of the stored values; per panel:
+//     reads it; otherwise all panels are packed together and the threads take pieces of
+//     (block) rows, each piece an equal share of the stored values, over every panel.
+//     Panels and row pieces are handed out dynamically (8 pieces per thread): on a
+//     shared machine a thread that loses its core for a time slice delays one panel or
+//     piece, not a static half of the work; per panel:
 //       for W chunk (rows holding ~16K values, kept in L2):
 //         for k block (a slice of the panel kept in L1):
 //           microkernel on 24 rows at a time; after the last k block, the activation.
@@ -20,6 +22,8 @@
 //   streams from L2). Where each row's k blocks start is found once per call (binary
 //   search). N:M rows have no per-row branches (fixed counts, three rows in lockstep),
 //   so their k blocks are 16 KiB slices, half of L1, leaving room for Y and W.
+// CSR against one dense column (n = 1) skips the panels: an SpMV kernel gathers x by
+// the column indices (spmv_select), rows split across threads by stored values.
 #include <omp.h>
 
 #include <algorithm>
@@ -39,6 +43,7 @@ constexpr int64_t kNmL1Bytes = 16384;  // N:M: the X panel slice of one k block
 constexpr double kMinPerBlock = 128;  // values a row should find per k block
 constexpr double kL2Values = 16384;  // stored values of a W chunk (with indices ~128 KiB)
 constexpr int64_t kChunkRows = 24;  // output rows per kernel call before the activation runs (a multiple of 3, the N:M tile)
+constexpr int kPiecesPerThread = 8;  // row pieces per thread when threads split rows
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -52,13 +57,13 @@ int64_t work_before(const SpmmArgs& g, int64_t u) {
   return u * (g.k / g.nm_m * g.nm_n + 1);
 }
 
-// threads + 1 unit boundaries with equal work, multiples of `align` units.
-std::vector<int64_t> balanced_cuts(const SpmmArgs& g, int threads, int64_t align) {
+// parts + 1 unit boundaries with equal work, multiples of `align` units.
+std::vector<int64_t> balanced_cuts(const SpmmArgs& g, int64_t parts, int64_t align) {
   const int64_t total_units = units(g), total = work_before(g, total_units);
-  std::vector<int64_t> cuts(threads + 1, total_units);
+  std::vector<int64_t> cuts(parts + 1, total_units);
   cuts[0] = 0;
-  for (int t = 1; t < threads; ++t) {
-    const int64_t target = total * t / threads;
+  for (int64_t t = 1; t < parts; ++t) {
+    const int64_t target = total * t / parts;
     int64_t lo = cuts[t - 1], hi = total_units;  // first unit whose prefix reaches target
     while (lo < hi) {
       const int64_t mid = (lo + hi) / 2;
@@ -93,6 +98,13 @@ void finish_rows(const SpmmArgs& g, int64_t row0, int64_t row1, float* y, int64_
   for (int64_t i = row0; i < row1; ++i) apply_activation(y + i * g.y_rs, cols, g.activation);
 }
 
+// The activation on Y's column rows [row0, row1) of an SpMV.
+void finish_column(const SpmmArgs& g, int64_t row0, int64_t row1) {
+  if (g.activation == Activation::None) return;
+  if (g.y_rs == 1) return apply_activation(g.y + row0, row1 - row0, g.activation);
+  for (int64_t i = row0; i < row1; ++i) apply_activation(g.y + i * g.y_rs, 1, g.activation);
+}
+
 // k == 0: Y = act(bias) (or act(0)).
 void spmm_empty_k(const SpmmArgs& g) {
   for (int64_t i = 0; i < g.m; ++i) {
@@ -118,7 +130,8 @@ void block_splits(const SpmmArgs& g, int64_t kc, int64_t stride, int64_t u0, int
   for (int64_t u = u0; u < u1; ++u) {
     const int32_t* first = g.indices + g.indptr[u];
     const int32_t* last = g.indices + g.indptr[u + 1];
-    for (int64_t kb = 0; kb < stride - 1; ++kb) {
+    splits[u * stride] = g.indptr[u];  // the first k block starts at the row's start: no search
+    for (int64_t kb = 1; kb < stride - 1; ++kb) {
       const int64_t column = kb * kc / g.c;
       splits[u * stride + kb] = static_cast<int32_t>(std::lower_bound(first, last, column) - g.indices);
     }
@@ -133,10 +146,40 @@ int64_t w_rows(const SpmmArgs& g, int64_t chunk) {
   return std::max<int64_t>(1, static_cast<int64_t>(kL2Values / per_unit / chunk)) * chunk;
 }
 
+// SpMV: a thread per ~32K stored values (~15 us of gathers; counting flops, as below,
+// would keep a 1024x1024 CSR at 90% on one thread for 56 us).
+int spmv_threads(const SpmmArgs& g) {
+  return static_cast<int>(std::min<int64_t>(get_num_threads(), std::max<int64_t>(1, g.indptr[g.m] / 32768)));
+}
+
 // Enough threads that each gets at least ~0.5 MFLOP of nonzero work.
 int threads_for(const SpmmArgs& g) {
   const double flops = 2.0 * static_cast<double>(work_before(g, units(g))) * static_cast<double>(g.n);
   return static_cast<int>(std::min<double>(get_num_threads(), std::max(1.0, flops / 5e5)));
+}
+
+// n == 1, CSR: one dot product per row, x made contiguous first.
+void spmv(const SpmmArgs& g) {
+  const float* x = g.x;
+  if (g.x_rs != 1) {
+    static thread_local ScratchBuffer x_scratch;
+    float* column = x_scratch.floats(g.k);
+    for (int64_t p = 0; p < g.k; ++p) column[p] = g.x[p * g.x_rs];
+    x = column;
+  }
+  const SpmvKernel kernel = spmv_select();
+  const int threads = spmv_threads(g);
+  if (threads == 1) {
+    kernel.run(g, x, 0, g.m);
+    return finish_column(g, 0, g.m);
+  }
+  const std::vector<int64_t> cuts = balanced_cuts(g, threads, 1);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    kernel.run(g, x, cuts[t], cuts[t + 1]);
+    finish_column(g, cuts[t], cuts[t + 1]);
+  }
 }
 
 }  // namespace
@@ -182,6 +225,7 @@ void spmm_panel(const SpmmArgs& g, const SpmmPlan& plan, const float* panel, int
 void spmm(const SpmmArgs& g) {
   if (g.m == 0 || g.n == 0) return;
   if (g.k == 0) return spmm_empty_k(g);
+  if (spmm_is_spmv(g)) return spmv(g);
   SpmmPlan plan = spmm_plan(g);
   const int64_t nb = plan.kernel.nb, panels = ceil_div(g.n, nb), all = units(g);
   const int threads = threads_for(g);
@@ -192,7 +236,7 @@ void spmm(const SpmmArgs& g) {
     {
       static thread_local ScratchBuffer panel_scratch;
       float* panel = panel_scratch.floats(g.k * nb);
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic)
       for (int64_t i = 0; i < panels; ++i) {
         pack_panel_rows(g, nb, i, 0, g.k, panel);
         spmm_panel(g, plan, panel, std::min(nb, g.n - i * nb), g.y + i * nb, 0, all);
@@ -203,7 +247,8 @@ void spmm(const SpmmArgs& g) {
 
   static thread_local ScratchBuffer x_scratch;
   float* packed = x_scratch.floats(panels * g.k * nb);
-  const std::vector<int64_t> cuts = balanced_cuts(g, threads, g.format == SparseFormat::Nm ? 3 : 1);
+  const int64_t pieces = threads == 1 ? 1 : static_cast<int64_t>(threads) * kPiecesPerThread;
+  const std::vector<int64_t> cuts = balanced_cuts(g, pieces, g.format == SparseFormat::Nm ? 3 : 1);
   const int64_t pack_rows = 256, pack_blocks = ceil_div(g.k, pack_rows);
 #pragma omp parallel num_threads(threads)
   {
@@ -212,15 +257,17 @@ void spmm(const SpmmArgs& g) {
       const int64_t p0 = (t % pack_blocks) * pack_rows, panel = t / pack_blocks;
       pack_panel_rows(g, nb, panel, p0, std::min(g.k, p0 + pack_rows), packed + panel * g.k * nb);
     }  // implicit barrier: every panel is packed
-    const int tid = omp_get_thread_num();
-    const int64_t u0 = cuts[tid], u1 = cuts[tid + 1];
-    spmm_plan_splits(g, plan, u0, u1);
-    for (int64_t panel = 0; panel < panels; ++panel) {
-      spmm_panel(g, plan, packed + panel * g.k * nb, std::min(nb, g.n - panel * nb), g.y + panel * nb, u0, u1);
+#pragma omp for schedule(dynamic)
+    for (int64_t piece = 0; piece < pieces; ++piece) {
+      const int64_t u0 = cuts[piece], u1 = cuts[piece + 1];
+      spmm_plan_splits(g, plan, u0, u1);
+      for (int64_t panel = 0; panel < panels; ++panel) {
+        spmm_panel(g, plan, packed + panel * g.k * nb, std::min(nb, g.n - panel * nb), g.y + panel * nb, u0, u1);
+      }
     }
   }
 }
 
-const char* spmm_kernel_name(const SpmmArgs& g) { return spmm_select(g).name; }
+const char* spmm_kernel_name(const SpmmArgs& g) { return spmm_is_spmv(g) ? spmv_select().name : spmm_select(g).name; }
 
 }  // namespace pk

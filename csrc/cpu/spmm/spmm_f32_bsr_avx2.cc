@@ -5,7 +5,9 @@
 // is broadcast once and FMAed into NV accumulators per output row. Tile: R output rows
 // x NV vectors (R x NV <= 12 accumulators, plus the panel row and one broadcast).
 //   1x1 (CSR), 1x4: NV = 4 (32 columns); the 1x1 loop runs 4 nonzeros per iteration into
-//        two accumulator sets, 8 independent FMA chains (FMA latency 4 x 2 pipes).
+//        two accumulator sets, 8 independent FMA chains (FMA latency 4 x 2 pipes), with
+//        two 8-byte index loads and one 16-byte value broadcast split by in-lane shuffles
+//        (where the panel slice is in L1 loads are the limit: 50% sparsity ~7% faster).
 //   4x1, 4x4: R = 4, NV = 3: each X panel row loaded (3 loads) feeds 12 FMAs.
 //   8x1:      R = 8, NV = 1.
 //   other r x c: one block row at a time, R = 1, NV = 4.
@@ -14,6 +16,9 @@
 // aligned lines; block shapes also load an X row once for R output rows. Rows start
 // and end with the shared spmm_rows_avx2.h helpers.
 #include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
 
 #include "cpu/spmm/spmm_rows_avx2.h"
 
@@ -40,14 +45,18 @@ void csr_rows(const SpmmArgs& g, const SpmmBlock& b) {
 #pragma GCC unroll 4
     for (int q = 0; q < NV; ++q) c[q] = _mm256_setzero_ps();
     for (; t + 3 < end; t += 4) {
-      const float* x0 = b.panel + static_cast<int64_t>(g.indices[t]) * NB;
-      const float* x1 = b.panel + static_cast<int64_t>(g.indices[t + 1]) * NB;
-      const float* x2 = b.panel + static_cast<int64_t>(g.indices[t + 2]) * NB;
-      const float* x3 = b.panel + static_cast<int64_t>(g.indices[t + 3]) * NB;
-      const __m256 w0 = _mm256_broadcast_ss(g.values + t);
-      const __m256 w1 = _mm256_broadcast_ss(g.values + t + 1);
-      const __m256 w2 = _mm256_broadcast_ss(g.values + t + 2);
-      const __m256 w3 = _mm256_broadcast_ss(g.values + t + 3);
+      uint64_t i01, i23;  // two indices per load
+      std::memcpy(&i01, g.indices + t, sizeof(i01));
+      std::memcpy(&i23, g.indices + t + 2, sizeof(i23));
+      const float* x0 = b.panel + static_cast<int64_t>(static_cast<uint32_t>(i01)) * NB;
+      const float* x1 = b.panel + static_cast<int64_t>(i01 >> 32) * NB;
+      const float* x2 = b.panel + static_cast<int64_t>(static_cast<uint32_t>(i23)) * NB;
+      const float* x3 = b.panel + static_cast<int64_t>(i23 >> 32) * NB;
+      const __m256 w4 = _mm256_broadcast_ps(reinterpret_cast<const __m128*>(g.values + t));
+      const __m256 w0 = _mm256_permute_ps(w4, 0x00);
+      const __m256 w1 = _mm256_permute_ps(w4, 0x55);
+      const __m256 w2 = _mm256_permute_ps(w4, 0xAA);
+      const __m256 w3 = _mm256_permute_ps(w4, 0xFF);
 #pragma GCC unroll 4
       for (int q = 0; q < NV; ++q) {
         a[q] = _mm256_fmadd_ps(w0, _mm256_load_ps(x0 + 8 * q), a[q]);
