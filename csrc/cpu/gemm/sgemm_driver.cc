@@ -77,17 +77,31 @@ void run_tile(const SgemmArgs& g, const SgemmConfig& cfg, const float* a_panel, 
   if (kblk.last) finish_tile(g, i, j, rows, cols);
 }
 
-// Packs the A block rows [i0, i0 + mb) x k block into `dst`, one micro-panel per loop step.
-void pack_a_block(const SgemmArgs& g, const SgemmConfig& cfg, int64_t i0, int64_t mb, const KBlock& kblk, float* dst) {
-  const int64_t panels = ceil_div(mb, cfg.mr);
+// The row micro-panels of an A block of mb rows: as few as mr allows, their heights
+// evened out (49 rows run as 4 x 6 + 5 x 5, not 8 x 6 + 1: a 1-row tile keeps only 2
+// FMA chains busy, and spends as long per k step as a 4-row tile).
+struct RowPanels {
+  int64_t count, base, extra;  // the first `extra` panels have base + 1 rows
+  int64_t start(int64_t ip) const { return ip * base + std::min(ip, extra); }
+  int64_t rows(int64_t ip) const { return base + (ip < extra); }
+};
+
+RowPanels row_panels(int64_t mb, int mr) {
+  const int64_t count = ceil_div(mb, mr);
+  return {count, mb / count, mb % count};
+}
+
+// Packs the A block rows [i0, i0 + mb) x k block into `dst`, panel ip at ip * mr * kb.
+void pack_a_block(const SgemmArgs& g, const SgemmConfig& cfg, int64_t i0, const RowPanels& rp, const KBlock& kblk,
+                  float* dst) {
 #pragma omp for schedule(static)
-  for (int64_t ip = 0; ip < panels; ++ip) {
-    const int64_t rows = std::min<int64_t>(cfg.mr, mb - ip * cfg.mr);
+  for (int64_t ip = 0; ip < rp.count; ++ip) {
+    const int64_t i = i0 + rp.start(ip), rows = rp.rows(ip);
     float* panel = dst + ip * cfg.mr * kblk.kb;
     if (g.pack_a) {
-      g.pack_a(g.pack_a_ctx, i0 + ip * cfg.mr, rows, kblk.p0, kblk.kb, cfg.mr, panel);
+      g.pack_a(g.pack_a_ctx, i, rows, kblk.p0, kblk.kb, cfg.mr, panel);
     } else {
-      pack_a_panel(g, i0 + ip * cfg.mr, rows, kblk.p0, kblk.kb, cfg.mr, panel);
+      pack_a_panel(g, i, rows, kblk.p0, kblk.kb, cfg.mr, panel);
     }
   }
 }
@@ -117,15 +131,13 @@ void sgemm_blocked(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
         pack_b_block_share(g, cfg, j0, nb, kblk, b_pack);
 #pragma omp barrier
         for (int64_t i0 = 0; i0 < g.m; i0 += mc) {
-          const int64_t mb = std::min(mc, g.m - i0);
-          const int64_t m_panels = ceil_div(mb, cfg.mr);
-          pack_a_block(g, cfg, i0, mb, kblk, a_pack);
+          const RowPanels rp = row_panels(std::min(mc, g.m - i0), cfg.mr);
+          pack_a_block(g, cfg, i0, rp, kblk, a_pack);
 #pragma omp for schedule(static)
-          for (int64_t t = 0; t < n_panels * m_panels; ++t) {
-            const int64_t jp = t / m_panels, ip = t % m_panels;
-            const int64_t j = jp * cfg.nr, i = ip * cfg.mr;
-            run_tile(g, cfg, a_pack + ip * cfg.mr * kblk.kb, b_pack + jp * cfg.nr * kblk.kb, i0 + i, j0 + j,
-                     std::min<int64_t>(cfg.mr, mb - i), std::min<int64_t>(cfg.nr, nb - j), kblk);
+          for (int64_t t = 0; t < n_panels * rp.count; ++t) {
+            const int64_t jp = t / rp.count, ip = t % rp.count, j = jp * cfg.nr;
+            run_tile(g, cfg, a_pack + ip * cfg.mr * kblk.kb, b_pack + jp * cfg.nr * kblk.kb, i0 + rp.start(ip),
+                     j0 + j, rp.rows(ip), std::min<int64_t>(cfg.nr, nb - j), kblk);
           }
         }
       }
@@ -167,10 +179,10 @@ ColumnPanels column_panels(const SgemmArgs& g, const SgemmConfig& cfg) {
 
 void sgemm_fused(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
   const int64_t kc = even_block(g.k, cfg.fused_kc, 1);
-  const int64_t m_panels = ceil_div(g.m, cfg.mr);
+  const RowPanels rp = row_panels(g.m, cfg.mr);
   const ColumnPanels panels = column_panels(g, cfg);
   static thread_local ScratchBuffer a_scratch;
-  float* a_pack = a_scratch.floats(m_panels * cfg.mr * kc);
+  float* a_pack = a_scratch.floats(rp.count * cfg.mr * kc);
 
 #pragma omp parallel num_threads(threads)
   {
@@ -180,7 +192,7 @@ void sgemm_fused(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
     const int64_t jp0 = panels.count * tid / nt, jp1 = panels.count * (tid + 1) / nt;
     for (int64_t p0 = 0; p0 < g.k; p0 += kc) {
       const KBlock kblk{p0, std::min(kc, g.k - p0), p0 == 0, p0 + kc >= g.k};
-      pack_a_block(g, cfg, 0, g.m, kblk, a_pack);
+      pack_a_block(g, cfg, 0, rp, kblk, a_pack);
       for (int64_t jp = jp0; jp < jp1; ++jp) {
         const int64_t j = panels.start(jp), cols = std::min(panels.start(jp + 1), g.n) - j;
         if (cols == cfg.nr) {
@@ -192,11 +204,10 @@ void sgemm_fused(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
         const bool same_k = jp + 1 < jp1;
         const int64_t next_p0 = same_k ? p0 : p0 + kc, next_j = panels.start(same_k ? jp + 1 : jp0);
         const int64_t next_rows = next_p0 < g.k ? std::min(kc, g.k - next_p0) : 0;
-        for (int64_t ip = 0; ip < m_panels; ++ip) {
-          const int64_t r0 = next_rows * ip / m_panels, r1 = next_rows * (ip + 1) / m_panels;
+        for (int64_t ip = 0; ip < rp.count; ++ip) {
+          const int64_t r0 = next_rows * ip / rp.count, r1 = next_rows * (ip + 1) / rp.count;
           const SgemmPrefetch pf{g.b + (next_p0 + r0) * g.b_rs + next_j, g.b_rs, r1 - r0};
-          run_tile(g, cfg, a_pack + ip * cfg.mr * kblk.kb, b_panel, ip * cfg.mr, j,
-                   std::min<int64_t>(cfg.mr, g.m - ip * cfg.mr), cols, kblk, pf);
+          run_tile(g, cfg, a_pack + ip * cfg.mr * kblk.kb, b_panel, rp.start(ip), j, rp.rows(ip), cols, kblk, pf);
         }
       }
 #pragma omp barrier  // every thread is done with this A block before it is repacked
