@@ -77,10 +77,23 @@ void ukernel(int64_t k, const float* a, const float* b, int64_t ldb, float* c, i
 
 }  // namespace
 
-void sgemm_pack_b_panel_16_avx2(int64_t k, const float* b, int64_t b_rs, float* dst) {
+// A narrow panel (the fused path's head or tail) reads its rows with masked loads, which
+// neither touch the columns past `cols` nor cost more than full ones: a scalar copy of
+// the two narrow panels per k block cost 7-9% at M = 48, K = 4608, N = 512.
+void sgemm_pack_b_panel_16_avx2(int64_t k, int64_t cols, const float* b, int64_t b_rs, float* dst) {
+  if (cols == 16) {
+    for (int64_t p = 0; p < k; ++p, b += b_rs, dst += 16) {
+      _mm256_storeu_ps(dst, _mm256_loadu_ps(b));
+      _mm256_storeu_ps(dst + 8, _mm256_loadu_ps(b + 8));
+    }
+    return;
+  }
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i lo = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(cols)), lane);
+  const __m256i hi = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(cols) - 8), lane);
   for (int64_t p = 0; p < k; ++p, b += b_rs, dst += 16) {
-    _mm256_storeu_ps(dst, _mm256_loadu_ps(b));
-    _mm256_storeu_ps(dst + 8, _mm256_loadu_ps(b + 8));
+    _mm256_storeu_ps(dst, _mm256_maskload_ps(b, lo));
+    _mm256_storeu_ps(dst + 8, _mm256_maskload_ps(b + 8, hi));
   }
 }
 

@@ -195,11 +195,7 @@ void sgemm_fused(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
       pack_a_block(g, cfg, 0, rp, kblk, a_pack);
       for (int64_t jp = jp0; jp < jp1; ++jp) {
         const int64_t j = panels.start(jp), cols = std::min(panels.start(jp + 1), g.n) - j;
-        if (cols == cfg.nr) {
-          cfg.pack_b_panel(kblk.kb, g.b + p0 * g.b_rs + j, g.b_rs, b_panel);
-        } else {
-          pack_b_rows(g, p0, kblk.kb, j, cols, cfg.nr, 0, kblk.kb, b_panel);
-        }
+        cfg.pack_b_panel(kblk.kb, cols, g.b + p0 * g.b_rs + j, g.b_rs, b_panel);
         // The panel this thread packs next: the next columns, or its first ones one k block on.
         const bool same_k = jp + 1 < jp1;
         const int64_t next_p0 = same_k ? p0 : p0 + kc, next_j = panels.start(same_k ? jp + 1 : jp0);
