@@ -87,6 +87,24 @@ def test_fused_small_m_epilogue_accumulate(backend, threads, bias_axis, activati
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("m,k,n,b_transposed", [(200, 1100, 70, False), (75, 300, 33, False), (40, 600, 50, True)])
+def test_blocked_threads(backend, threads, m, k, n, b_transposed, rng):
+    # The blocked path: A blocks of uneven heights owned by the threads (M > mc), or one A
+    # block whose tiles the threads split (M <= mc, B transposed); several k blocks, C +=.
+    a, c, bias = random_f32(rng, (m, k)), random_f32(rng, (m, n)), random_f32(rng, (n,))
+    b = np.ascontiguousarray(random_f32(rng, (n, k))).T if b_transposed else random_f32(rng, (k, n))
+    kw = dict(bias=bias, bias_axis=1, activation="relu", c=c)
+    before = pk.get_num_threads()
+    pk.set_num_threads(threads)
+    try:
+        out = run_kernel(backend, a, b, **kw)
+    finally:
+        pk.set_num_threads(before)
+    assert_close(out, ref.gemm(a, b, **kw), ref.gemm(a, b, dtype=np.float32, **kw))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("m", [1, 4, 40])
 @pytest.mark.parametrize("layout", ["a.T", "b.T", "both.T", "neg", "step2", "fortran"])
 def test_strided_views(backend, m, layout, rng):

@@ -91,19 +91,23 @@ RowPanels row_panels(int64_t mb, int mr) {
   return {count, mb / count, mb % count};
 }
 
-// Packs the A block rows [i0, i0 + mb) x k block into `dst`, panel ip at ip * mr * kb.
+// Packs panel ip of the A block whose first row is i0 into dst + ip * mr * kb.
+void pack_a_block_panel(const SgemmArgs& g, const SgemmConfig& cfg, int64_t i0, const RowPanels& rp, int64_t ip,
+                        const KBlock& kblk, float* dst) {
+  const int64_t i = i0 + rp.start(ip), rows = rp.rows(ip);
+  float* panel = dst + ip * cfg.mr * kblk.kb;
+  if (g.pack_a) {
+    g.pack_a(g.pack_a_ctx, i, rows, kblk.p0, kblk.kb, cfg.mr, panel);
+  } else {
+    pack_a_panel(g, i, rows, kblk.p0, kblk.kb, cfg.mr, panel);
+  }
+}
+
+// Packs the A block whose first row is i0 into `dst`, the threads splitting its panels.
 void pack_a_block(const SgemmArgs& g, const SgemmConfig& cfg, int64_t i0, const RowPanels& rp, const KBlock& kblk,
                   float* dst) {
 #pragma omp for schedule(static)
-  for (int64_t ip = 0; ip < rp.count; ++ip) {
-    const int64_t i = i0 + rp.start(ip), rows = rp.rows(ip);
-    float* panel = dst + ip * cfg.mr * kblk.kb;
-    if (g.pack_a) {
-      g.pack_a(g.pack_a_ctx, i, rows, kblk.p0, kblk.kb, cfg.mr, panel);
-    } else {
-      pack_a_panel(g, i, rows, kblk.p0, kblk.kb, cfg.mr, panel);
-    }
-  }
+  for (int64_t ip = 0; ip < rp.count; ++ip) pack_a_block_panel(g, cfg, i0, rp, ip, kblk, dst);
 }
 
 // Packs this thread's share of the rows of the B block (the caller adds a barrier).
@@ -113,16 +117,39 @@ void pack_b_block_share(const SgemmArgs& g, const SgemmConfig& cfg, int64_t j0, 
   pack_b_rows(g, kblk.p0, kblk.kb, j0, nb, cfg.nr, kblk.kb * tid / nt, kblk.kb * (tid + 1) / nt, dst);
 }
 
+// Tiles [t0, t1) of an A block (row panels rp, first row i0) times a B block (columns
+// [j0, j0 + nb)), column panel by column panel.
+void run_block_tiles(const SgemmArgs& g, const SgemmConfig& cfg, const float* a_pack, const float* b_pack,
+                     int64_t i0, const RowPanels& rp, int64_t j0, int64_t nb, const KBlock& kblk, int64_t t0,
+                     int64_t t1) {
+  for (int64_t t = t0; t < t1; ++t) {
+    const int64_t jp = t / rp.count, ip = t % rp.count, j = jp * cfg.nr;
+    run_tile(g, cfg, a_pack + ip * cfg.mr * kblk.kb, b_pack + jp * cfg.nr * kblk.kb, i0 + rp.start(ip), j0 + j,
+             rp.rows(ip), std::min<int64_t>(cfg.nr, nb - j), kblk);
+  }
+}
+
+// The A blocks (BLIS's ic loop) go to the threads whole when there are enough of them:
+// each thread packs its own blocks and runs all their tiles, so the only barriers are
+// the two around each shared B block. Splitting the tiles of every block instead costs
+// two barriers per block (after its pack, after its tiles), which at batch-1 convolution
+// sizes (K = 64..256) come every few microseconds. The rows are split evenly, into a
+// multiple of the threads' count of blocks; with fewer blocks than threads (M <= mc with
+// a transposed B) the threads split each block's panels and tiles.
 void sgemm_blocked(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
   const int64_t kc = even_block(g.k, cfg.kc, 1);
-  const int64_t mc = even_block(g.m, cfg.mc, cfg.mr);
   const int64_t nc = even_block(g.n, cfg.nc, cfg.nr);
+  int64_t blocks = ceil_div(g.m, cfg.mc);
+  const bool own_blocks = blocks >= threads;
+  if (own_blocks) blocks = ceil_div(blocks, threads) * threads;
+  const int64_t a_size = ceil_div(ceil_div(g.m, blocks), cfg.mr) * cfg.mr * kc;
   static thread_local ScratchBuffer a_scratch, b_scratch;
-  float* a_pack = a_scratch.floats(mc * kc);
+  float* a_packs = a_scratch.floats((own_blocks ? threads : 1) * a_size);
   float* b_pack = b_scratch.floats(nc * kc);
 
 #pragma omp parallel num_threads(threads)
   {
+    float* a_pack = a_packs + (own_blocks ? omp_get_thread_num() * a_size : 0);
     for (int64_t j0 = 0; j0 < g.n; j0 += nc) {
       const int64_t nb = std::min(nc, g.n - j0);
       const int64_t n_panels = ceil_div(nb, cfg.nr);
@@ -130,14 +157,22 @@ void sgemm_blocked(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
         const KBlock kblk{p0, std::min(kc, g.k - p0), p0 == 0, p0 + kc >= g.k};
         pack_b_block_share(g, cfg, j0, nb, kblk, b_pack);
 #pragma omp barrier
-        for (int64_t i0 = 0; i0 < g.m; i0 += mc) {
-          const RowPanels rp = row_panels(std::min(mc, g.m - i0), cfg.mr);
-          pack_a_block(g, cfg, i0, rp, kblk, a_pack);
-#pragma omp for schedule(static)
-          for (int64_t t = 0; t < n_panels * rp.count; ++t) {
-            const int64_t jp = t / rp.count, ip = t % rp.count, j = jp * cfg.nr;
-            run_tile(g, cfg, a_pack + ip * cfg.mr * kblk.kb, b_pack + jp * cfg.nr * kblk.kb, i0 + rp.start(ip),
-                     j0 + j, rp.rows(ip), std::min<int64_t>(cfg.nr, nb - j), kblk);
+        if (own_blocks) {
+#pragma omp for schedule(static)  // its barrier: every thread is done with the B block before it is repacked
+          for (int64_t ib = 0; ib < blocks; ++ib) {
+            const int64_t i0 = g.m * ib / blocks;
+            const RowPanels rp = row_panels(g.m * (ib + 1) / blocks - i0, cfg.mr);
+            for (int64_t ip = 0; ip < rp.count; ++ip) pack_a_block_panel(g, cfg, i0, rp, ip, kblk, a_pack);
+            run_block_tiles(g, cfg, a_pack, b_pack, i0, rp, j0, nb, kblk, 0, n_panels * rp.count);
+          }
+        } else {
+          for (int64_t ib = 0; ib < blocks; ++ib) {
+            const int64_t i0 = g.m * ib / blocks;
+            const RowPanels rp = row_panels(g.m * (ib + 1) / blocks - i0, cfg.mr);
+            pack_a_block(g, cfg, i0, rp, kblk, a_pack);
+            const int64_t tid = omp_get_thread_num(), nt = omp_get_num_threads(), tiles = n_panels * rp.count;
+            run_block_tiles(g, cfg, a_pack, b_pack, i0, rp, j0, nb, kblk, tiles * tid / nt, tiles * (tid + 1) / nt);
+#pragma omp barrier  // every thread is done with the A block before it is repacked
           }
         }
       }
@@ -151,7 +186,10 @@ void sgemm_blocked(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
 // and reads it back: as much traffic as B itself, and at M = 16..64 that traffic costs
 // as much as the FMAs). Each tile prefetches its share of the next panel's rows of a
 // row-major B while it computes, so the read from memory overlaps the FMAs instead of
-// stalling the next pack. Threads split the column panels and share the A block.
+// stalling the next pack. Threads split the column panels and share the A block, packed
+// into two buffers by turns: a thread that packs its share of the next k block's A
+// knows, from the barrier that ended the previous pack, that no one still reads the
+// buffer it overwrites, so each k block costs one barrier, not two.
 // B must be row-major: a transposed B (linear layers' W^T) would be packed one strided
 // column at a time per panel, from as many streams as panel columns, which measured
 // 1.6x slower than packing its kc x nc block (M = 32, K = 30752, N = 64).
@@ -182,7 +220,8 @@ void sgemm_fused(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
   const RowPanels rp = row_panels(g.m, cfg.mr);
   const ColumnPanels panels = column_panels(g, cfg);
   static thread_local ScratchBuffer a_scratch;
-  float* a_pack = a_scratch.floats(rp.count * cfg.mr * kc);
+  const int64_t a_size = rp.count * cfg.mr * kc;
+  float* a_packs = a_scratch.floats(2 * a_size);
 
 #pragma omp parallel num_threads(threads)
   {
@@ -192,6 +231,7 @@ void sgemm_fused(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
     const int64_t jp0 = panels.count * tid / nt, jp1 = panels.count * (tid + 1) / nt;
     for (int64_t p0 = 0; p0 < g.k; p0 += kc) {
       const KBlock kblk{p0, std::min(kc, g.k - p0), p0 == 0, p0 + kc >= g.k};
+      float* a_pack = a_packs + (p0 / kc % 2) * a_size;
       pack_a_block(g, cfg, 0, rp, kblk, a_pack);
       for (int64_t jp = jp0; jp < jp1; ++jp) {
         const int64_t j = panels.start(jp), cols = std::min(panels.start(jp + 1), g.n) - j;
@@ -206,7 +246,6 @@ void sgemm_fused(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
           run_tile(g, cfg, a_pack + ip * cfg.mr * kblk.kb, b_panel, rp.start(ip), j, rp.rows(ip), cols, kblk, pf);
         }
       }
-#pragma omp barrier  // every thread is done with this A block before it is repacked
     }
   }
 }
