@@ -58,11 +58,12 @@ def test_large_square_blocked_path(backend, rng):
 
 # The fused small-M path (M <= 72, row-major B): every row count of the 1..6-row
 # microkernels, K over one or several k blocks (even and uneven), B rows starting off a
-# cache line (a first panel narrower than 16 columns) and a partial last panel.
+# cache line (a first panel narrower than 16 columns), a partial last panel, and both in
+# one panel when they fit (the head and the tail of 64 columns 16 bytes off a line).
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("m,k,n,offset", [(5, 600, 257, 4), (6, 513, 64, 0), (7, 1, 33, 3), (13, 300, 100, 4),
                                           (16, 777, 129, 12), (17, 256, 48, 1), (63, 1025, 31, 4),
-                                          (64, 512, 160, 0), (65, 259, 17, 4)])
+                                          (64, 512, 160, 0), (65, 259, 17, 4), (49, 600, 64, 4)])
 def test_fused_small_m_path(backend, m, k, n, offset, rng):
     b = random_f32(rng, (k, 16 * ((n + offset) // 16 + 1)))[:, offset:offset + n]  # rows: 16k floats apart
     check(backend, random_f32(rng, (m, k)), b)
