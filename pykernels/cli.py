@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Sequence
+from typing import Callable, Sequence
 
 
 def _thread_counts(text: str) -> list[int]:
@@ -191,13 +191,16 @@ def _profile(args: argparse.Namespace) -> int:
             print(f"note: {name} stays float32 dense: {note}")
     result = pykernels.profile(model, inputs, repeat=args.repeat)
     result.show()
-    if args.json:
-        result.to_json(args.json)
-        print(f"wrote {args.json}")
-    if args.trace:
-        result.to_chrome_trace(args.trace)
-        print(f"wrote {args.trace} (open in https://ui.perfetto.dev or chrome://tracing)")
+    _write(args.json, result.to_json)
+    _write(args.trace, result.to_chrome_trace, " (open in https://ui.perfetto.dev or chrome://tracing)")
     return 0
+
+
+def _write(path: str | None, write: Callable[[str], object], hint: str = "") -> None:
+    """``write(path)`` when the option naming ``path`` was given, and say so."""
+    if path:
+        write(path)
+        print(f"wrote {path}{hint}")
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -226,12 +229,8 @@ def _report(args: argparse.Namespace) -> int:
     except (TypeError, ValueError) as e:
         args.parser.error(str(e))
     result.show()
-    if args.json:
-        result.to_json(args.json)
-        print(f"wrote {args.json}")
-    if args.plot:
-        result.plot(args.plot)
-        print(f"wrote {args.plot}")
+    _write(args.json, result.to_json)
+    _write(args.plot, result.plot)
     return 0
 
 

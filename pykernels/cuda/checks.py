@@ -4,6 +4,8 @@ Arguments are pykernels.cuda.arrays.DeviceArray views; errors are ValueErrors na
 expected and given shapes."""
 from __future__ import annotations
 
+from pykernels.cuda import arrays
+
 
 def check_attention(op, qv, kv, vv, ov, maskv):
     """Shapes of q, k, v, out and the mask as the contract states them (ValueError otherwise)."""
@@ -22,6 +24,18 @@ def check_attention(op, qv, kv, vv, ov, maskv):
             raise ValueError(f"{op}: attn_mask of shape {maskv.shape} does not broadcast to {full}")
 
 
+def conv_operands(op, x, out, w, bias, groups, dtypes):
+    """conv2d's operands as device views, checked (one dtype of ``dtypes``; the layouts and
+    shapes of check_conv): ((xv, ov, wv, biasv), stream, device)."""
+    views, stream, device = arrays.operands(op, [
+        (x, "x", dtypes, 4), (out, "out", dtypes, 4), (w, "w", dtypes, 4), (bias, "bias", dtypes, 1)])
+    xv, ov, wv, biasv = views
+    if not xv.dtype == ov.dtype == wv.dtype == (biasv.dtype if biasv else xv.dtype):
+        raise TypeError(f"{op}: x, w, bias and out must share one dtype")
+    check_conv(op, xv, ov, wv, biasv, groups)
+    return views, stream, device
+
+
 def check_conv(op, xv, ov, wv, biasv, groups):
     """The contract's layouts and shapes (ValueError otherwise); the op checked the geometry."""
     if not xv.c_contiguous or not ov.c_contiguous:
@@ -32,6 +46,17 @@ def check_conv(op, xv, ov, wv, biasv, groups):
         raise ValueError(f"{op}: x {xv.shape}, w {wv.shape}, out {ov.shape} do not fit groups={groups}")
     if biasv is not None and (biasv.shape != (o,) or (o > 1 and biasv.strides[0] != 1)):
         raise ValueError(f"{op}: bias must be contiguous of shape ({o},), got {biasv.shape}")
+
+
+def lstm_operands(op, x, w_ih, w_hh, bias, w_hr, h0, c0, lengths, y, h_n, c_n):
+    """The lstm_layer contract's operands as device views (float32, lengths int64), checked:
+    (views, stream, device, check_lstm's (T, B, I, H, R, rows))."""
+    f32 = ("float32",)
+    views, stream, device = arrays.operands(op, [
+        (x, "x", f32, 3), (w_ih, "w_ih", f32, 2), (w_hh, "w_hh", f32, 2), (bias, "bias", f32, 1),
+        (w_hr, "w_hr", f32, 2), (h0, "h0", f32, 2), (c0, "c0", f32, 2), (lengths, "lengths", ("int64",), 1),
+        (y, "y", f32, 3), (h_n, "h_n", f32, 2), (c_n, "c_n", f32, 2)])
+    return views, stream, device, check_lstm(op, *views)
 
 
 def check_lstm(op, xv, w_ihv, w_hhv, biasv, w_hrv, h0v, c0v, lenv, yv, h_nv, c_nv):

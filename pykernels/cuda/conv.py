@@ -18,11 +18,7 @@ DTYPES = ("float32", "float16", "bfloat16")
 
 def conv2d(x, out, w, bias, stride, padding, dilation, groups, activation):
     op = "cuda conv2d"
-    (xv, ov, wv, biasv), stream, device = arrays.operands(op, [
-        (x, "x", DTYPES, 4), (out, "out", DTYPES, 4), (w, "w", DTYPES, 4), (bias, "bias", DTYPES, 1)])
-    if not xv.dtype == ov.dtype == wv.dtype == (biasv.dtype if biasv else xv.dtype):
-        raise TypeError(f"{op}: x, w, bias and out must share one dtype")
-    checks.check_conv(op, xv, ov, wv, biasv, groups)
+    (xv, ov, wv, biasv), stream, device = checks.conv_operands(op, x, out, w, bias, groups, DTYPES)
     if 0 in ov.shape:
         return
     arrays.order_after_producers(_C_cuda, [v for v in (xv, ov, wv, biasv) if v], stream)

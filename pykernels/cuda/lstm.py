@@ -16,13 +16,9 @@ from pykernels.cuda import arrays, checks
 
 def lstm_layer(x, w_ih, w_hh, bias, w_hr, h0, c0, lengths, reverse, y, h_n, c_n):
     op = "cuda lstm_layer"
-    f32 = ("float32",)
-    views, stream, device = arrays.operands(op, [
-        (x, "x", f32, 3), (w_ih, "w_ih", f32, 2), (w_hh, "w_hh", f32, 2), (bias, "bias", f32, 1),
-        (w_hr, "w_hr", f32, 2), (h0, "h0", f32, 2), (c0, "c0", f32, 2), (lengths, "lengths", ("int64",), 1),
-        (y, "y", f32, 3), (h_n, "h_n", f32, 2), (c_n, "c_n", f32, 2)])
+    views, stream, device, dims = checks.lstm_operands(op, x, w_ih, w_hh, bias, w_hr, h0, c0, lengths, y, h_n, c_n)
     xv, w_ihv, w_hhv, biasv, w_hrv, h0v, c0v, lenv, yv, h_nv, c_nv = views
-    steps, batch, inputs, hidden, state, rows = checks.check_lstm(op, *views)
+    steps, batch, inputs, hidden, state, rows = dims
     if steps == 0 or batch == 0:
         return
     arrays.order_after_producers(_C_cuda, [v for v in views if v is not None], stream)

@@ -91,7 +91,6 @@ def _product(a, bt, out, blocks, work):
 def _recurrence(xw, w_hh, w_hr, h, c, lengths, reverse, y, gates, h_raw, h_new, rec_blocks, proj_blocks, work):
     """The time loop; h_new is h_raw itself without a projection (w_hr empty)."""
     steps, batch = xw.shape[0], xw.shape[1]
-    hidden = c.shape[1]
     project = w_hr.shape[0] > 0
     for s in range(steps):
         t = steps - 1 - s if reverse else s

@@ -9,8 +9,7 @@
 import numpy as np
 from numba import cuda, float32
 
-from pykernels.cuda import arrays
-from pykernels.cuda.checks import check_conv
+from pykernels.cuda.checks import conv_operands
 from pykernels.numba.activations import CODES
 from pykernels.numba_cuda import launch
 from pykernels.numba_cuda.gemm import _activate
@@ -68,11 +67,7 @@ def _conv_kernel(x, w, out, bias, sh, sw, pt, pl, dh, dw, code):
 
 def conv2d(x, out, w, bias, stride, padding, dilation, groups, activation):
     op = "numba-cuda conv2d"
-    (xv, ov, wv, biasv), stream, _ = arrays.operands(op, [
-        (x, "x", DTYPES, 4), (out, "out", DTYPES, 4), (w, "w", DTYPES, 4), (bias, "bias", DTYPES, 1)])
-    if not xv.dtype == ov.dtype == wv.dtype == (biasv.dtype if biasv else xv.dtype):
-        raise TypeError(f"{op}: x, w, bias and out must share one dtype")
-    check_conv(op, xv, ov, wv, biasv, groups)
+    (xv, ov, wv, biasv), stream, _ = conv_operands(op, x, out, w, bias, groups, DTYPES)
     n, oh, ow, oc = ov.shape
     if 0 in ov.shape:
         return

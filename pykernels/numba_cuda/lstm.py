@@ -11,8 +11,7 @@ import math
 import numpy as np
 from numba import cuda, float32
 
-from pykernels.cuda import arrays
-from pykernels.cuda.checks import check_lstm
+from pykernels.cuda.checks import lstm_operands
 from pykernels.numba_cuda import launch
 from pykernels.numba_cuda.gemm import gemm
 
@@ -87,12 +86,8 @@ def _init_kernel(h, h0, c_n, c0):
 
 def lstm_layer(x, w_ih, w_hh, bias, w_hr, h0, c0, lengths, reverse, y, h_n, c_n):
     op = "numba-cuda lstm_layer"
-    f32 = ("float32",)
-    views, stream, _ = arrays.operands(op, [
-        (x, "x", f32, 3), (w_ih, "w_ih", f32, 2), (w_hh, "w_hh", f32, 2), (bias, "bias", f32, 1),
-        (w_hr, "w_hr", f32, 2), (h0, "h0", f32, 2), (c0, "c0", f32, 2), (lengths, "lengths", ("int64",), 1),
-        (y, "y", f32, 3), (h_n, "h_n", f32, 2), (c_n, "c_n", f32, 2)])
-    steps, batch, inputs, hidden, state, rows = check_lstm(op, *views)
+    _, stream, _, (steps, batch, inputs, hidden, state, rows) = lstm_operands(
+        op, x, w_ih, w_hh, bias, w_hr, h0, c0, lengths, y, h_n, c_n)
     if steps == 0 or batch == 0:
         return
     time_major = rows == "time"

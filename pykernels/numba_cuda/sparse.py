@@ -6,7 +6,6 @@
 # CSR is r = c = 1), lane l owning columns j0 + l + 32 q (q < 4); block indices are
 # staged 32 at a time, one per lane, and passed round by warp shuffles, so the simulator
 # exercises the same index staging and row-group mapping as the C++ kernels.
-import numpy as np
 from numba import cuda, float32
 
 from pykernels.cuda import arrays

@@ -11,7 +11,7 @@
 #include <algorithm>
 
 #include "cpu/conv/im2col_pack.h"
-#include "cpu/conv/transpose8_avx2.h"
+#include "common/transpose8_avx2.h"
 
 namespace pk {
 namespace {

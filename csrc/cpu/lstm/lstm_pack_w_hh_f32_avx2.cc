@@ -4,7 +4,7 @@
 // the last R mod 8 columns are copied scalar. Missing units (past H) read as zeros.
 #include <immintrin.h>
 
-#include "cpu/conv/transpose8_avx2.h"
+#include "common/transpose8_avx2.h"
 #include "cpu/lstm/lstm_pack.h"
 #include "cpu/lstm/lstm_tile.h"
 

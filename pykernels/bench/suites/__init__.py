@@ -73,3 +73,11 @@ def contender_names(op: str, theirs: Iterable[str]) -> list[tuple[str, bool]]:
     """A suite's ``contenders()``: our implementations of ``op``, then the baselines ``theirs``."""
     return [(name, False) for name in implementations(op)] + [(name, True) for name in theirs]
 
+
+def installed_contenders(op: str, baseline_names: Iterable[str]) -> list[tuple[str, bool]]:
+    """``contender_names`` with those of ``baseline_names`` whose packages are installed."""
+    from pykernels.bench import baselines
+
+    wanted = set(baseline_names)
+    return contender_names(op, [name for name in baselines.available() if name in wanted])
+

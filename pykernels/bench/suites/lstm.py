@@ -40,8 +40,7 @@ def cases(quick: bool = False) -> list[Case]:
 
 
 def contenders(case: Case | None = None) -> list[tuple[str, bool]]:
-    theirs = [name for name in baselines.available() if name in BASELINES]
-    return suites.contender_names(OP, theirs)
+    return suites.installed_contenders(OP, BASELINES)
 
 
 def prepare(case: Case) -> Prepared:

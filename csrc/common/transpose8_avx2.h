@@ -1,5 +1,5 @@
 // An 8x8 float transpose in ymm registers (unpack, shuffle, lane permute: 24 shuffles),
-// shared by the AVX2 im2col packers. Include only from *_avx2.cc files.
+// shared by the AVX2 packers (im2col, LSTM weights, sgemm). Include only from *_avx2.cc files.
 #pragma once
 
 #include <immintrin.h>
