@@ -31,6 +31,15 @@ def check(backend, a, b, **kw):
                  what=f"{backend} gemm {a.shape}x{b.shape}")
 
 
+def check_on_threads(threads, backend, a, b, **kw):
+    before = pk.get_num_threads()
+    pk.set_num_threads(threads)
+    try:
+        check(backend, a, b, **kw)
+    finally:
+        pk.set_num_threads(before)
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("m", M_GRID)
 def test_edge_m(backend, m, rng):
@@ -78,13 +87,7 @@ def test_fused_small_m_epilogue_accumulate(backend, threads, bias_axis, activati
     a, b, c = random_f32(rng, (m, k)), random_f32(rng, (k, n)), random_f32(rng, (m, n))
     bias = None if bias_axis is None else random_f32(rng, (m if bias_axis == 0 else n,))
     kw = dict(bias=bias, bias_axis=bias_axis, activation=activation, c=c)
-    before = pk.get_num_threads()
-    pk.set_num_threads(threads)
-    try:
-        out = run_kernel(backend, a, b, **kw)
-    finally:
-        pk.set_num_threads(before)
-    assert_close(out, ref.gemm(a, b, **kw), ref.gemm(a, b, dtype=np.float32, **kw))
+    check_on_threads(threads, backend, a, b, **kw)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -96,13 +99,7 @@ def test_blocked_threads(backend, threads, m, k, n, b_transposed, rng):
     a, c, bias = random_f32(rng, (m, k)), random_f32(rng, (m, n)), random_f32(rng, (n,))
     b = np.ascontiguousarray(random_f32(rng, (n, k))).T if b_transposed else random_f32(rng, (k, n))
     kw = dict(bias=bias, bias_axis=1, activation="relu", c=c)
-    before = pk.get_num_threads()
-    pk.set_num_threads(threads)
-    try:
-        out = run_kernel(backend, a, b, **kw)
-    finally:
-        pk.set_num_threads(before)
-    assert_close(out, ref.gemm(a, b, **kw), ref.gemm(a, b, dtype=np.float32, **kw))
+    check_on_threads(threads, backend, a, b, **kw)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
