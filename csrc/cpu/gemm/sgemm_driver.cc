@@ -3,12 +3,12 @@
 //
 //   for jc in N by nc:            B block (kc x nc) shared by all threads, in L3
 //     for pc in K by kc:
-//       for ic in M by mc:        A block (mc x kc) shared, in L2
-//         parallel (jr, ir):      microkernel on a B micro-panel (L1) x A micro-panel
+//       parallel for ic in M:     A block (<= mc x kc) of one thread, in its L2
+//         for jr, ir:             microkernel on a B micro-panel (L1) x A micro-panel
 //
 // Row-major B is packed row by row, so the strided panel layout is written while B is
 // read as sequential streams. Block sizes are evened out (K = 4001 runs as 8 blocks of
-// 501, not 7 x 512 + 417). The bias and activation are applied to each tile right
+// 501, not 7 x 512 + 417; 49 rows as 4 x 6 + 5 x 5). The bias and activation are applied to each tile right
 // after its last k block, while it is in L1. With M <= skinny_m (batch 1..4
 // inference) nothing is packed: the skinny kernels stream B once in its own layout.
 // With M <= mc (one A block) the fused path packs each B micro-panel into L1 right
