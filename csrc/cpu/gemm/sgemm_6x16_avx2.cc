@@ -90,13 +90,14 @@ void sgemm_pack_b_panel_16_avx2(int64_t k, const float* b, int64_t cols, const f
     }
     return;
   }
-  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), eight = _mm256_set1_epi32(8);
-  const __m256i end1 = _mm256_set1_epi32(static_cast<int>(cols)), end2 = _mm256_set1_epi32(static_cast<int>(cols + cols2));
-  auto in = [](__m256i begin, __m256i end, __m256i j) {  // begin <= j < end
+  const __m256i lo = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), hi = _mm256_add_epi32(lo, _mm256_set1_epi32(8));
+  const __m256i end1 = _mm256_set1_epi32(static_cast<int>(cols));
+  const __m256i end2 = _mm256_set1_epi32(static_cast<int>(cols + cols2));
+  auto in = [](__m256i begin, __m256i end, __m256i j) {  // lanes with begin <= j < end
     return _mm256_andnot_si256(_mm256_cmpgt_epi32(begin, j), _mm256_cmpgt_epi32(end, j));
   };
-  const __m256i first_lo = _mm256_cmpgt_epi32(end1, lane), first_hi = _mm256_cmpgt_epi32(end1, _mm256_add_epi32(lane, eight));
-  const __m256i second_lo = in(end1, end2, lane), second_hi = in(end1, end2, _mm256_add_epi32(lane, eight));
+  const __m256i first_lo = _mm256_cmpgt_epi32(end1, lo), first_hi = _mm256_cmpgt_epi32(end1, hi);
+  const __m256i second_lo = in(end1, end2, lo), second_hi = in(end1, end2, hi);
   const float* shifted = b2 - cols;
   for (int64_t p = 0; p < k; ++p, b += b_rs, shifted += b_rs, dst += 16) {
     _mm256_storeu_ps(dst, _mm256_or_ps(_mm256_maskload_ps(b, first_lo), _mm256_maskload_ps(shifted, second_lo)));

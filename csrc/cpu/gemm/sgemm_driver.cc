@@ -8,9 +8,10 @@
 //
 // Row-major B is packed row by row, so the strided panel layout is written while B is
 // read as sequential streams. Block sizes are evened out (K = 4001 runs as 8 blocks of
-// 501, not 7 x 512 + 417; 49 rows as 4 x 6 + 5 x 5). The bias and activation are applied to each tile right
-// after its last k block, while it is in L1. With M <= skinny_m (batch 1..4
-// inference) nothing is packed: the skinny kernels stream B once in its own layout.
+// 501, not 7 x 512 + 417; 49 rows as 4 x 6 + 5 x 5). The bias and activation are
+// applied to each tile right after its last k block, while it is in L1. With M <=
+// skinny_m (batch 1..4 inference) nothing is packed: the skinny kernels stream B once
+// in its own layout.
 // With M <= mc (one A block) the fused path packs each B micro-panel into L1 right
 // before its tiles run (sgemm_fused below).
 #include <omp.h>
