@@ -8,6 +8,8 @@ Each backend is a package whose ``__init__`` (cheap to import) declares:
   ``import pykernels`` never imports Numba;
 - ``DEVICE`` (optional, default ``"host"``): where the backend's operands live. GPU
   backends declare ``"cuda"``: they take device arrays (pykernels.cuda.arrays).
+- ``FAST_PATHS`` (optional): ``{op: {name: "module:function"}}``, functions that run an
+  op's common case end to end in one call (``fast_path`` below).
 
 ``backend="auto"`` chooses among the backends of the inputs' device only: ops on host
 (NumPy) arrays resolve with ``device="host"`` and never get a GPU backend, ops on device
@@ -67,25 +69,65 @@ def backend_names(op: str, device: str = HOST) -> tuple[str, ...]:
 
 @lru_cache(maxsize=None)
 def _load(op: str, backend: str) -> Callable:
-    target = importlib.import_module(BACKEND_PACKAGES[backend]).IMPLEMENTATIONS[op]
+    return _import(importlib.import_module(BACKEND_PACKAGES[backend]).IMPLEMENTATIONS[op])
+
+
+def _import(target: str) -> Callable:
+    """The function a ``"module:function"`` entry names."""
     module, function = target.split(":")
     return getattr(importlib.import_module(module), function)
 
 
 def resolve(op: str, backend: str = "auto", device: str = HOST) -> Callable:
     """The implementation of ``op`` on ``backend`` ("auto": the best available for
-    ``device`` arrays), traced while tracing is on (``PYKERNELS_VERBOSE=1`` or the profiler)."""
-    if not isinstance(backend, str):
-        raise TypeError(f"{op}: backend must be a str, got {type(backend).__name__}")
-    name, kernel = _resolved(op, backend, device)
+    ``device`` arrays), traced while tracing is on (``PYKERNELS_VERBOSE=1`` or the profiler).
+
+    Every op call asks, so a request answered before costs one dict lookup."""
+    try:
+        name, kernel = _RESOLVED[op, backend, device]
+    except (KeyError, TypeError):  # not asked before, or an unhashable backend
+        if not isinstance(backend, str):
+            raise TypeError(f"{op}: backend must be a str, got {type(backend).__name__}") from None
+        name, kernel = _RESOLVED.setdefault((op, backend, device), _resolved(op, backend, device))
     return trace.traced(op, name, kernel) if trace.active() else kernel
 
 
-@lru_cache(maxsize=None)
+_RESOLVED: dict[tuple[str, str, str], tuple[str, Callable]] = {}  # resolve's answers, by request
+
+
 def _resolved(op: str, backend: str, device: str) -> tuple[str, Callable]:
-    """(backend name, implementation) of a request: computed once, as every op call asks."""
+    """(backend name, implementation) of a request; errors name the choices."""
     name = _backend_name(op, backend, device)
     return name, _load(op, name)
+
+
+def fast_path(op: str, name: str, backend: str = "auto") -> Callable | None:
+    """The fast path ``name`` of the host backend that ``resolve(op, backend)`` picks, if it has one.
+
+    A fast path runs an op's common case in one call: it checks its inputs itself and takes
+    exactly those the op's validation would pass through unchanged, returning the result,
+    and returns None for any other input. The op then validates and calls ``resolve`` as
+    usual, so errors still come from pykernels.validation. None while tracing is on, so
+    that every kernel call is traced."""
+    try:
+        function = _FAST_PATHS[op, name, backend]
+    except (KeyError, TypeError):  # not asked before, or an unhashable backend
+        if not isinstance(backend, str):
+            return None  # resolve() says what is wrong with it
+        function = _FAST_PATHS.setdefault((op, name, backend), _fast_path(op, name, backend))
+    return None if trace.active() else function
+
+
+_FAST_PATHS: dict[tuple[str, str, str], Callable | None] = {}  # fast_path's answers, by request
+
+
+def _fast_path(op: str, name: str, backend: str) -> Callable | None:
+    try:
+        chosen = _backend_name(op, backend)
+    except ValueError:  # resolve() raises it for the op
+        return None
+    target = getattr(importlib.import_module(BACKEND_PACKAGES[chosen]), "FAST_PATHS", {}).get(op, {}).get(name)
+    return None if target is None else _import(target)
 
 
 def _backend_name(op: str, backend: str, device: str = HOST) -> str:

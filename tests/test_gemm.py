@@ -4,8 +4,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import pykernels as pk
+from pykernels.profiler import trace
 from pykernels.reference import gemm as ref
-from pykernels.registry import resolve
+from pykernels.registry import fast_path, resolve
 from pykernels.testing import assert_close, sentinel_like
 from conftest import backends_of, random_f32
 
@@ -100,6 +101,25 @@ def test_blocked_threads(backend, threads, m, k, n, b_transposed, rng):
     b = np.ascontiguousarray(random_f32(rng, (n, k))).T if b_transposed else random_f32(rng, (k, n))
     kw = dict(bias=bias, bias_axis=1, activation="relu", c=c)
     check_on_threads(threads, backend, a, b, **kw)
+
+
+# M = 1 with more than 8 MiB of B on one thread: the skinny row sweep takes 8 rows at a
+# time (sgemm_skinny_avx2.cc). K = 8q + 7 leaves a 4-row pass and 3 single rows; N = 16q +
+# 9 a column group of 8 and a masked one; B rows strided (a column slice), A columns too.
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_skinny_m1_streamed_b(backend, rng):
+    k, n = 1031, 2073
+    a = random_f32(rng, (1, 2 * k))[:, ::2]
+    b = random_f32(rng, (k, n + 5))[:, 3:3 + n]
+    c, bias = random_f32(rng, (1, n)), random_f32(rng, (n,))
+    kw = dict(bias=bias, bias_axis=1, activation="relu", c=c)
+    before = pk.get_num_threads()
+    pk.set_num_threads(1)
+    try:
+        out = run_kernel(backend, a, b, **kw)
+    finally:
+        pk.set_num_threads(before)
+    assert_close(out, ref.gemm(a, b, **kw), ref.gemm(a, b, dtype=np.float32, **kw))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -209,3 +229,60 @@ def test_property_random_shapes(m, k, n, activation, seed, transpose_a, transpos
     bias = random_f32(rng, (n,))
     for backend in BACKENDS:
         check(backend, a, b, bias=bias, bias_axis=1, activation=activation)
+
+
+# The native fast paths of ops.matmul / ops.linear (registry.fast_path, bind_gemm.cc):
+# plain 2-D float32 operands in one call, the same numbers as the kernel path; anything
+# else falls back to the op's checks, which raise the usual errors.
+def _kernel_path(op, *args, **kw):
+    with trace.recording() as calls:  # tracing turns the fast paths off
+        result = op(*args, **kw)
+    assert calls, "the op did not reach a kernel"
+    return result
+
+
+@pytest.mark.parametrize("backend", ["auto", "cpu"])
+@pytest.mark.parametrize("m,k,n", [(1, 8, 8), (3, 1, 17), (0, 5, 4), (5, 0, 3), (9, 37, 0), (70, 300, 33)])
+def test_fast_paths_match_the_kernel_path(backend, m, k, n, rng):
+    a, b = random_f32(rng, (m, k)), random_f32(rng, (k, n))
+    assert fast_path("gemm", "matmul", backend) is not None
+    for x, y in [(a, b), (a[::-1], b[:, ::-1]), (np.asfortranarray(a), b.T.copy().T)]:  # any strides
+        np.testing.assert_array_equal(pk.ops.matmul(x, y, backend=backend), _kernel_path(pk.ops.matmul, x, y))
+    w, bias = np.ascontiguousarray(b.T), random_f32(rng, (n,))
+    for activation in [None, "linear", "relu", "gelu"]:
+        y = pk.ops.linear(a, w, bias, activation, backend=backend)
+        np.testing.assert_array_equal(y, _kernel_path(pk.ops.linear, a, w, bias, activation))
+    if m:  # one row as a vector: (K,) @ (K, N) -> (N,)
+        row = a[0]
+        np.testing.assert_array_equal(pk.ops.matmul(row, b), _kernel_path(pk.ops.matmul, row, b))
+        np.testing.assert_array_equal(pk.ops.linear(row, w, bias, "relu"),
+                                      _kernel_path(pk.ops.linear, row, w, bias, "relu"))
+    w_columns = np.asfortranarray(w)  # w.T row-major: the kernel reads B in the other layout
+    np.testing.assert_array_equal(pk.ops.linear(a, w_columns), _kernel_path(pk.ops.linear, a, w_columns))
+
+
+def test_fast_paths_decline_anything_else(rng):
+    matmul, linear = fast_path("gemm", "matmul"), fast_path("gemm", "linear")
+    a, w, bias = random_f32(rng, (4, 6)), random_f32(rng, (5, 6)), random_f32(rng, (5,))
+    misaligned = np.zeros(4 * 24 + 1, np.uint8)[1:].view(np.float32).reshape(4, 6)
+    assert not misaligned.flags.aligned
+    for x, y in [(a.astype(np.float64), w.T), (a.astype(">f4"), w.T), (a, w.T[:, 0]), (a, w), (misaligned, w.T),
+                 (a.tolist(), w.T), (a[None], w.T), (a[0], w.T[:, 0]), (np.float32(1), w.T)]:
+        assert matmul(x, y) is None
+    for args in [(a, w, bias, "softmax"), (a, w, bias, "swish"), (a, w, bias, 1), (a, w, bias[:4], None),
+                 (a, w, random_f32(rng, (10,))[::2], None), (a, w, bias.astype(np.float64), None),
+                 (a, w.T, None, None), (a[:, :5], w, None, None)]:
+        assert linear(*args) is None
+    huge = np.broadcast_to(np.float32(1), (2**40, 1))
+    assert matmul(huge, huge.T) is None
+    with pytest.raises(OverflowError):
+        pk.ops.matmul(huge, huge.T)
+
+
+def test_fast_path_lookup():
+    assert fast_path("gemm", "matmul", "reference") is None  # no fast path: the op's own path
+    assert fast_path("gemm", "matmul", "no-such-backend") is None  # resolve() raises for it
+    assert fast_path("gemm", "matmul", ["cpu"]) is None
+    assert fast_path("gemm", "no-such-path") is None
+    with trace.recording():
+        assert fast_path("gemm", "matmul") is None

@@ -22,6 +22,9 @@ IMPLEMENTATIONS = {
     "conv2d_sparse": "pykernels.cpu.spmm:conv2d_sparse",
 }
 
+# One native call for ops.matmul / ops.linear on plain float32 matrices (registry.fast_path).
+FAST_PATHS = {"gemm": {"matmul": "pykernels._C:matmul_f32", "linear": "pykernels._C:linear_f32"}}
+
 
 def probe():
     try:
