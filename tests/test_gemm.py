@@ -32,6 +32,15 @@ def check(backend, a, b, **kw):
                  what=f"{backend} gemm {a.shape}x{b.shape}")
 
 
+def check_on_threads(threads, backend, a, b, **kw):
+    before = pk.get_num_threads()
+    pk.set_num_threads(threads)
+    try:
+        check(backend, a, b, **kw)
+    finally:
+        pk.set_num_threads(before)
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("m", M_GRID)
 def test_edge_m(backend, m, rng):
@@ -59,11 +68,12 @@ def test_large_square_blocked_path(backend, rng):
 
 # The fused small-M path (M <= 72, row-major B): every row count of the 1..6-row
 # microkernels, K over one or several k blocks (even and uneven), B rows starting off a
-# cache line (a first panel narrower than 16 columns) and a partial last panel.
+# cache line (a first panel narrower than 16 columns), a partial last panel, and both in
+# one panel when they fit (the head and the tail of 64 columns 16 bytes off a line).
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("m,k,n,offset", [(5, 600, 257, 4), (6, 513, 64, 0), (7, 1, 33, 3), (13, 300, 100, 4),
                                           (16, 777, 129, 12), (17, 256, 48, 1), (63, 1025, 31, 4),
-                                          (64, 512, 160, 0), (65, 259, 17, 4)])
+                                          (64, 512, 160, 0), (65, 259, 17, 4), (49, 600, 64, 4)])
 def test_fused_small_m_path(backend, m, k, n, offset, rng):
     b = random_f32(rng, (k, 16 * ((n + offset) // 16 + 1)))[:, offset:offset + n]  # rows: 16k floats apart
     check(backend, random_f32(rng, (m, k)), b)
@@ -78,13 +88,19 @@ def test_fused_small_m_epilogue_accumulate(backend, threads, bias_axis, activati
     a, b, c = random_f32(rng, (m, k)), random_f32(rng, (k, n)), random_f32(rng, (m, n))
     bias = None if bias_axis is None else random_f32(rng, (m if bias_axis == 0 else n,))
     kw = dict(bias=bias, bias_axis=bias_axis, activation=activation, c=c)
-    before = pk.get_num_threads()
-    pk.set_num_threads(threads)
-    try:
-        out = run_kernel(backend, a, b, **kw)
-    finally:
-        pk.set_num_threads(before)
-    assert_close(out, ref.gemm(a, b, **kw), ref.gemm(a, b, dtype=np.float32, **kw))
+    check_on_threads(threads, backend, a, b, **kw)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("m,k,n,b_transposed", [(200, 1100, 70, False), (75, 300, 33, False), (40, 600, 50, True)])
+def test_blocked_threads(backend, threads, m, k, n, b_transposed, rng):
+    # The blocked path: A blocks of uneven heights owned by the threads (M > mc), or one A
+    # block whose tiles the threads split (M <= mc, B transposed); several k blocks, C +=.
+    a, c, bias = random_f32(rng, (m, k)), random_f32(rng, (m, n)), random_f32(rng, (n,))
+    b = np.ascontiguousarray(random_f32(rng, (n, k))).T if b_transposed else random_f32(rng, (k, n))
+    kw = dict(bias=bias, bias_axis=1, activation="relu", c=c)
+    check_on_threads(threads, backend, a, b, **kw)
 
 
 # M = 1 with more than 8 MiB of B on one thread: the skinny row sweep takes 8 rows at a

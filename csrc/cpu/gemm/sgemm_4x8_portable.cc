@@ -29,9 +29,10 @@ void ukernel(int64_t k, const float* a, const float* b, int64_t ldb, float* c, i
 
 }  // namespace
 
-void sgemm_pack_b_panel_8_portable(int64_t k, const float* b, int64_t b_rs, float* dst) {
-  for (int64_t p = 0; p < k; ++p, b += b_rs, dst += 8) {
-    for (int j = 0; j < 8; ++j) dst[j] = b[j];
+void sgemm_pack_b_panel_8_portable(int64_t k, const float* b, int64_t cols, const float* b2, int64_t cols2,
+                                   int64_t b_rs, float* dst) {
+  for (int64_t p = 0; p < k; ++p, b += b_rs, b2 += b_rs, dst += 8) {
+    for (int j = 0; j < 8; ++j) dst[j] = j < cols ? b[j] : j - cols < cols2 ? b2[j - cols] : 0.0f;
   }
 }
 

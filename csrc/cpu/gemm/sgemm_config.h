@@ -20,9 +20,13 @@ struct SgemmPrefetch {
 using SgemmUkernel = void (*)(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc,
                               bool accumulate, SgemmPrefetch pf);
 
-// Packs a B micro-panel from rows of NR contiguous floats: dst[p * NR + j] = b[p * b_rs + j]
-// for p < k (the fused small-M path packs each panel right before its tiles run).
-using SgemmPackBPanel = void (*)(int64_t k, const float* b, int64_t b_rs, float* dst);
+// Packs a B micro-panel from k rows b_rs floats apart, each `cols` contiguous floats at
+// b then `cols2` at b2 (cols + cols2 <= NR), zero-padded: for p < k,
+//   dst[p * NR + j] = b[p * b_rs + j] (j < cols), b2[p * b_rs + j - cols] (j - cols < cols2), else 0.
+// The fused small-M path packs each panel right before its tiles run; its narrow panel
+// holds the first columns of B and the last ones.
+using SgemmPackBPanel = void (*)(int64_t k, const float* b, int64_t cols, const float* b2, int64_t cols2,
+                                 int64_t b_rs, float* dst);
 
 // Skinny kernels for m <= SgemmConfig::skinny_m rows of A (sgemm_skinny_*.cc):
 //   rows: C[m x n] += A . B with B row-major (row p at b + p * b_rs); C pre-initialized.
@@ -47,8 +51,10 @@ struct SgemmConfig {
 
 extern const SgemmUkernel kSgemmUkernels6x16Avx2[6];
 extern const SgemmUkernel kSgemmUkernels4x8Portable[4];
-void sgemm_pack_b_panel_16_avx2(int64_t k, const float* b, int64_t b_rs, float* dst);
-void sgemm_pack_b_panel_8_portable(int64_t k, const float* b, int64_t b_rs, float* dst);
+void sgemm_pack_b_panel_16_avx2(int64_t k, const float* b, int64_t cols, const float* b2, int64_t cols2, int64_t b_rs,
+                                float* dst);
+void sgemm_pack_b_panel_8_portable(int64_t k, const float* b, int64_t cols, const float* b2, int64_t cols2,
+                                   int64_t b_rs, float* dst);
 
 void sgemm_skinny_rows_avx2(int m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_cs,
                             const float* b, int64_t b_rs, float* c, int64_t c_rs);

@@ -3,14 +3,15 @@
 //
 //   for jc in N by nc:            B block (kc x nc) shared by all threads, in L3
 //     for pc in K by kc:
-//       for ic in M by mc:        A block (mc x kc) shared, in L2
-//         parallel (jr, ir):      microkernel on a B micro-panel (L1) x A micro-panel
+//       parallel for ic in M:     A block (<= mc x kc) of one thread, in its L2
+//         for jr, ir:             microkernel on a B micro-panel (L1) x A micro-panel
 //
 // Row-major B is packed row by row, so the strided panel layout is written while B is
 // read as sequential streams. Block sizes are evened out (K = 4001 runs as 8 blocks of
-// 501, not 7 x 512 + 417). The bias and activation are applied to each tile right
-// after its last k block, while it is in L1. With M <= skinny_m (batch 1..4
-// inference) nothing is packed: the skinny kernels stream B once in its own layout.
+// 501, not 7 x 512 + 417; 49 rows as 4 x 6 + 5 x 5). The bias and activation are
+// applied to each tile right after its last k block, while it is in L1. With M <=
+// skinny_m (batch 1..4 inference) nothing is packed: the skinny kernels stream B once
+// in its own layout.
 // With M <= mc (one A block) the fused path packs each B micro-panel into L1 right
 // before its tiles run (sgemm_fused below).
 #include <omp.h>
@@ -56,40 +57,76 @@ struct KBlock {
   bool first, last;
 };
 
-// One microkernel call on tile (i, j), the kernel for its number of rows; tiles narrower
-// than nr go through a local buffer.
+// The columns of C a tile covers: [j, j + cols), then [j2, j2 + cols2) (the fused path's
+// panel that holds both the head and the tail of the columns; cols2 = 0 elsewhere).
+struct TileColumns {
+  int64_t j, cols, j2 = 0, cols2 = 0;
+};
+
+// Adds (or stores) columns [from, from + cols) of a local tile to C[i:i+rows, j:j+cols].
+void store_tile_columns(const SgemmArgs& g, const float* tile, int nr, int64_t i, int64_t rows, int64_t from,
+                        int64_t j, int64_t cols, bool accumulate) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float* dst = g.c + (i + r) * g.c_rs + j;
+    const float* src = tile + r * nr + from;
+    for (int64_t s = 0; s < cols; ++s) dst[s] = accumulate ? dst[s] + src[s] : src[s];
+  }
+}
+
+// One microkernel call on the tile of rows [i, i + rows), the kernel for its number of
+// rows; tiles narrower than nr go through a local buffer.
 void run_tile(const SgemmArgs& g, const SgemmConfig& cfg, const float* a_panel, const float* b_panel, int64_t i,
-              int64_t j, int64_t rows, int64_t cols, const KBlock& kblk, SgemmPrefetch pf = {}) {
+              int64_t rows, const TileColumns& at, const KBlock& kblk, SgemmPrefetch pf = {}) {
   const bool accumulate = !kblk.first || g.accumulate;
-  float* c = g.c + i * g.c_rs + j;
   const SgemmUkernel ukernel = cfg.ukernels[rows - 1];
-  if (cols == cfg.nr) {
-    ukernel(kblk.kb, a_panel, b_panel, cfg.nr, c, g.c_rs, accumulate, pf);
+  if (at.cols == cfg.nr) {
+    ukernel(kblk.kb, a_panel, b_panel, cfg.nr, g.c + i * g.c_rs + at.j, g.c_rs, accumulate, pf);
   } else {
     alignas(64) float tile[kMaxTile];
     ukernel(kblk.kb, a_panel, b_panel, cfg.nr, tile, cfg.nr, false, pf);
-    for (int64_t r = 0; r < rows; ++r) {
-      float* dst = c + r * g.c_rs;
-      const float* src = tile + r * cfg.nr;
-      for (int64_t s = 0; s < cols; ++s) dst[s] = accumulate ? dst[s] + src[s] : src[s];
-    }
+    store_tile_columns(g, tile, cfg.nr, i, rows, 0, at.j, at.cols, accumulate);
+    store_tile_columns(g, tile, cfg.nr, i, rows, at.cols, at.j2, at.cols2, accumulate);
   }
-  if (kblk.last) finish_tile(g, i, j, rows, cols);
+  if (kblk.last) {
+    finish_tile(g, i, at.j, rows, at.cols);
+    if (at.cols2 > 0) finish_tile(g, i, at.j2, rows, at.cols2);
+  }
 }
 
-// Packs the A block rows [i0, i0 + mb) x k block into `dst`, one micro-panel per loop step.
-void pack_a_block(const SgemmArgs& g, const SgemmConfig& cfg, int64_t i0, int64_t mb, const KBlock& kblk, float* dst) {
-  const int64_t panels = ceil_div(mb, cfg.mr);
-#pragma omp for schedule(static)
-  for (int64_t ip = 0; ip < panels; ++ip) {
-    const int64_t rows = std::min<int64_t>(cfg.mr, mb - ip * cfg.mr);
-    float* panel = dst + ip * cfg.mr * kblk.kb;
-    if (g.pack_a) {
-      g.pack_a(g.pack_a_ctx, i0 + ip * cfg.mr, rows, kblk.p0, kblk.kb, cfg.mr, panel);
-    } else {
-      pack_a_panel(g, i0 + ip * cfg.mr, rows, kblk.p0, kblk.kb, cfg.mr, panel);
-    }
+// The row micro-panels of an A block of mb rows: as few as mr allows, mr rows each and
+// the rest in the last, unless that rest is under 4 rows; then their heights are evened
+// out (49 rows run as 4 x 6 + 5 x 5, not 8 x 6 + 1). A tile of 1..4 rows has at most 8
+// FMA chains, so it waits on the FMA latency and takes as long per k step as a 4-row
+// tile; a rest of 4 or 5 rows measured 1-3% faster left as it is (M = 16, 64).
+struct RowPanels {
+  int64_t count, high, highs, low;  // the first `highs` panels have `high` rows, the rest `low`
+  int64_t start(int64_t ip) const { return ip < highs ? ip * high : highs * high + (ip - highs) * low; }
+  int64_t rows(int64_t ip) const { return ip < highs ? high : low; }
+};
+
+RowPanels row_panels(int64_t mb, int mr) {
+  const int64_t count = ceil_div(mb, mr), rest = mb - (count - 1) * mr;
+  if (rest >= std::min(4, mr)) return {count, mr, count - 1, rest};
+  return {count, mb / count + 1, mb % count, mb / count};
+}
+
+// Packs panel ip of the A block whose first row is i0 into dst + ip * mr * kb.
+void pack_a_block_panel(const SgemmArgs& g, const SgemmConfig& cfg, int64_t i0, const RowPanels& rp, int64_t ip,
+                        const KBlock& kblk, float* dst) {
+  const int64_t i = i0 + rp.start(ip), rows = rp.rows(ip);
+  float* panel = dst + ip * cfg.mr * kblk.kb;
+  if (g.pack_a) {
+    g.pack_a(g.pack_a_ctx, i, rows, kblk.p0, kblk.kb, cfg.mr, panel);
+  } else {
+    pack_a_panel(g, i, rows, kblk.p0, kblk.kb, cfg.mr, panel);
   }
+}
+
+// Packs the A block whose first row is i0 into `dst`, the threads splitting its panels.
+void pack_a_block(const SgemmArgs& g, const SgemmConfig& cfg, int64_t i0, const RowPanels& rp, const KBlock& kblk,
+                  float* dst) {
+#pragma omp for schedule(static)
+  for (int64_t ip = 0; ip < rp.count; ++ip) pack_a_block_panel(g, cfg, i0, rp, ip, kblk, dst);
 }
 
 // Packs this thread's share of the rows of the B block (the caller adds a barrier).
@@ -99,16 +136,39 @@ void pack_b_block_share(const SgemmArgs& g, const SgemmConfig& cfg, int64_t j0, 
   pack_b_rows(g, kblk.p0, kblk.kb, j0, nb, cfg.nr, kblk.kb * tid / nt, kblk.kb * (tid + 1) / nt, dst);
 }
 
+// Tiles [t0, t1) of an A block (row panels rp, first row i0) times a B block (columns
+// [j0, j0 + nb)), column panel by column panel.
+void run_block_tiles(const SgemmArgs& g, const SgemmConfig& cfg, const float* a_pack, const float* b_pack,
+                     int64_t i0, const RowPanels& rp, int64_t j0, int64_t nb, const KBlock& kblk, int64_t t0,
+                     int64_t t1) {
+  for (int64_t t = t0; t < t1; ++t) {
+    const int64_t jp = t / rp.count, ip = t % rp.count, j = jp * cfg.nr;
+    run_tile(g, cfg, a_pack + ip * cfg.mr * kblk.kb, b_pack + jp * cfg.nr * kblk.kb, i0 + rp.start(ip),
+             rp.rows(ip), {j0 + j, std::min<int64_t>(cfg.nr, nb - j)}, kblk);
+  }
+}
+
+// The A blocks (BLIS's ic loop) go to the threads whole when there are enough of them:
+// each thread packs its own blocks and runs all their tiles, so the only barriers are
+// the two around each shared B block. Splitting the tiles of every block instead costs
+// two barriers per block (after its pack, after its tiles), which at batch-1 convolution
+// sizes (K = 64..256) come every few microseconds. The rows are split evenly, into a
+// multiple of the threads' count of blocks; with fewer blocks than threads (M <= mc with
+// a transposed B) the threads split each block's panels and tiles.
 void sgemm_blocked(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
   const int64_t kc = even_block(g.k, cfg.kc, 1);
-  const int64_t mc = even_block(g.m, cfg.mc, cfg.mr);
   const int64_t nc = even_block(g.n, cfg.nc, cfg.nr);
+  int64_t blocks = ceil_div(g.m, cfg.mc);
+  const bool own_blocks = blocks >= threads;
+  if (own_blocks) blocks = ceil_div(blocks, threads) * threads;
+  const int64_t a_size = ceil_div(ceil_div(g.m, blocks), cfg.mr) * cfg.mr * kc;
   static thread_local ScratchBuffer a_scratch, b_scratch;
-  float* a_pack = a_scratch.floats(mc * kc);
+  float* a_packs = a_scratch.floats((own_blocks ? threads : 1) * a_size);
   float* b_pack = b_scratch.floats(nc * kc);
 
 #pragma omp parallel num_threads(threads)
   {
+    float* a_pack = a_packs + (own_blocks ? omp_get_thread_num() * a_size : 0);
     for (int64_t j0 = 0; j0 < g.n; j0 += nc) {
       const int64_t nb = std::min(nc, g.n - j0);
       const int64_t n_panels = ceil_div(nb, cfg.nr);
@@ -116,16 +176,22 @@ void sgemm_blocked(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
         const KBlock kblk{p0, std::min(kc, g.k - p0), p0 == 0, p0 + kc >= g.k};
         pack_b_block_share(g, cfg, j0, nb, kblk, b_pack);
 #pragma omp barrier
-        for (int64_t i0 = 0; i0 < g.m; i0 += mc) {
-          const int64_t mb = std::min(mc, g.m - i0);
-          const int64_t m_panels = ceil_div(mb, cfg.mr);
-          pack_a_block(g, cfg, i0, mb, kblk, a_pack);
-#pragma omp for schedule(static)
-          for (int64_t t = 0; t < n_panels * m_panels; ++t) {
-            const int64_t jp = t / m_panels, ip = t % m_panels;
-            const int64_t j = jp * cfg.nr, i = ip * cfg.mr;
-            run_tile(g, cfg, a_pack + ip * cfg.mr * kblk.kb, b_pack + jp * cfg.nr * kblk.kb, i0 + i, j0 + j,
-                     std::min<int64_t>(cfg.mr, mb - i), std::min<int64_t>(cfg.nr, nb - j), kblk);
+        if (own_blocks) {
+#pragma omp for schedule(static)  // its barrier: every thread is done with the B block before it is repacked
+          for (int64_t ib = 0; ib < blocks; ++ib) {
+            const int64_t i0 = g.m * ib / blocks;
+            const RowPanels rp = row_panels(g.m * (ib + 1) / blocks - i0, cfg.mr);
+            for (int64_t ip = 0; ip < rp.count; ++ip) pack_a_block_panel(g, cfg, i0, rp, ip, kblk, a_pack);
+            run_block_tiles(g, cfg, a_pack, b_pack, i0, rp, j0, nb, kblk, 0, n_panels * rp.count);
+          }
+        } else {
+          for (int64_t ib = 0; ib < blocks; ++ib) {
+            const int64_t i0 = g.m * ib / blocks;
+            const RowPanels rp = row_panels(g.m * (ib + 1) / blocks - i0, cfg.mr);
+            pack_a_block(g, cfg, i0, rp, kblk, a_pack);
+            const int64_t tid = omp_get_thread_num(), nt = omp_get_num_threads(), tiles = n_panels * rp.count;
+            run_block_tiles(g, cfg, a_pack, b_pack, i0, rp, j0, nb, kblk, tiles * tid / nt, tiles * (tid + 1) / nt);
+#pragma omp barrier  // every thread is done with the A block before it is repacked
           }
         }
       }
@@ -139,19 +205,30 @@ void sgemm_blocked(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
 // and reads it back: as much traffic as B itself, and at M = 16..64 that traffic costs
 // as much as the FMAs). Each tile prefetches its share of the next panel's rows of a
 // row-major B while it computes, so the read from memory overlaps the FMAs instead of
-// stalling the next pack. Threads split the column panels and share the A block.
+// stalling the next pack. Threads split the column panels and share the A block, packed
+// into two buffers by turns: a thread that packs its share of the next k block's A
+// knows, from the barrier that ended the previous pack, that no one still reads the
+// buffer it overwrites, so each k block costs one barrier, not two.
 // B must be row-major: a transposed B (linear layers' W^T) would be packed one strided
 // column at a time per panel, from as many streams as panel columns, which measured
 // 1.6x slower than packing its kc x nc block (M = 32, K = 30752, N = 64).
 bool fused_applies(const SgemmArgs& g, const SgemmConfig& cfg) { return g.m <= cfg.mc && g.b_cs == 1; }
 
 // Column panels of the fused path. With a row-major B whose rows all share one alignment,
-// the first panel takes the columns up to a 64-byte boundary, so every other panel row
-// is one cache line: a panel costs one line per row to read and to prefetch, not two
-// (NumPy's large arrays start 16 bytes past a page).
+// the panels start on 64-byte boundaries, so a panel row is one cache line: a panel
+// costs one line per row to read and to prefetch, not two (NumPy's large arrays start
+// 16 bytes past a page). The columns before the first boundary (the head) go to panel
+// 0, and so do the narrow rest at the end (the tail) when both fit one panel, as they do
+// whenever nr divides N: 512 columns 16 bytes off run as 32 panels, not as 12 + 31 x 16
+// + 4, whose extra panel cost 3% at M = 48, K = 4608.
 struct ColumnPanels {
-  int64_t head, count, nr;
-  int64_t start(int64_t jp) const { return head == 0 || jp == 0 ? jp * nr : head + (jp - 1) * nr; }
+  int64_t n, nr, head, tail, count;
+  bool wrap;  // panel 0 holds the head and the tail
+  TileColumns at(int64_t jp) const {
+    if (head > 0 && jp == 0) return wrap ? TileColumns{0, head, n - tail, tail} : TileColumns{0, head};
+    const int64_t j = head > 0 ? head + (jp - 1) * nr : jp * nr;
+    return {j, std::min(nr, n - j)};
+  }
 };
 
 ColumnPanels column_panels(const SgemmArgs& g, const SgemmConfig& cfg) {
@@ -162,15 +239,19 @@ ColumnPanels column_panels(const SgemmArgs& g, const SgemmConfig& cfg) {
     const int64_t misaligned = static_cast<int64_t>(reinterpret_cast<uintptr_t>(g.b) / sizeof(float) % unit);
     head = std::min(g.n, (unit - misaligned) % unit);
   }
-  return {head, (head > 0) + ceil_div(g.n - head, cfg.nr), cfg.nr};
+  if (head == 0) return {g.n, cfg.nr, 0, 0, ceil_div(g.n, cfg.nr), false};
+  const int64_t body = g.n - head, tail = body % cfg.nr;
+  const bool wrap = tail > 0 && head + tail <= cfg.nr;
+  return {g.n, cfg.nr, head, tail, 1 + (wrap ? body / cfg.nr : ceil_div(body, cfg.nr)), wrap};
 }
 
 void sgemm_fused(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
   const int64_t kc = even_block(g.k, cfg.fused_kc, 1);
-  const int64_t m_panels = ceil_div(g.m, cfg.mr);
+  const RowPanels rp = row_panels(g.m, cfg.mr);
   const ColumnPanels panels = column_panels(g, cfg);
   static thread_local ScratchBuffer a_scratch;
-  float* a_pack = a_scratch.floats(m_panels * cfg.mr * kc);
+  const int64_t a_size = rp.count * cfg.mr * kc;
+  float* a_packs = a_scratch.floats(2 * a_size);
 
 #pragma omp parallel num_threads(threads)
   {
@@ -180,26 +261,28 @@ void sgemm_fused(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
     const int64_t jp0 = panels.count * tid / nt, jp1 = panels.count * (tid + 1) / nt;
     for (int64_t p0 = 0; p0 < g.k; p0 += kc) {
       const KBlock kblk{p0, std::min(kc, g.k - p0), p0 == 0, p0 + kc >= g.k};
-      pack_a_block(g, cfg, 0, g.m, kblk, a_pack);
+      float* a_pack = a_packs + (p0 / kc % 2) * a_size;
+      pack_a_block(g, cfg, 0, rp, kblk, a_pack);
       for (int64_t jp = jp0; jp < jp1; ++jp) {
-        const int64_t j = panels.start(jp), cols = std::min(panels.start(jp + 1), g.n) - j;
-        if (cols == cfg.nr) {
-          cfg.pack_b_panel(kblk.kb, g.b + p0 * g.b_rs + j, g.b_rs, b_panel);
-        } else {
-          pack_b_rows(g, p0, kblk.kb, j, cols, cfg.nr, 0, kblk.kb, b_panel);
-        }
+        const TileColumns at = panels.at(jp);
+        const float* b_row = g.b + p0 * g.b_rs;
+        cfg.pack_b_panel(kblk.kb, b_row + at.j, at.cols, b_row + at.j2, at.cols2, g.b_rs, b_panel);
         // The panel this thread packs next: the next columns, or its first ones one k block on.
         const bool same_k = jp + 1 < jp1;
-        const int64_t next_p0 = same_k ? p0 : p0 + kc, next_j = panels.start(same_k ? jp + 1 : jp0);
+        const int64_t next_p0 = same_k ? p0 : p0 + kc;
         const int64_t next_rows = next_p0 < g.k ? std::min(kc, g.k - next_p0) : 0;
-        for (int64_t ip = 0; ip < m_panels; ++ip) {
-          const int64_t r0 = next_rows * ip / m_panels, r1 = next_rows * (ip + 1) / m_panels;
-          const SgemmPrefetch pf{g.b + (next_p0 + r0) * g.b_rs + next_j, g.b_rs, r1 - r0};
-          run_tile(g, cfg, a_pack + ip * cfg.mr * kblk.kb, b_panel, ip * cfg.mr, j,
-                   std::min<int64_t>(cfg.mr, g.m - ip * cfg.mr), cols, kblk, pf);
+        const TileColumns next = panels.at(same_k ? jp + 1 : jp0);
+        // Its rows are split over the tiles; a panel of two runs has two lines per row,
+        // the first half of the tiles fetching the first run's and the rest the second's.
+        const int64_t split = next.cols2 > 0 && rp.count > 1 ? rp.count / 2 : rp.count;
+        for (int64_t ip = 0; ip < rp.count; ++ip) {
+          const bool second = ip >= split;
+          const int64_t share = second ? ip - split : ip, shares = second ? rp.count - split : split;
+          const int64_t r0 = next_rows * share / shares, r1 = next_rows * (share + 1) / shares;
+          const SgemmPrefetch pf{g.b + (next_p0 + r0) * g.b_rs + (second ? next.j2 : next.j), g.b_rs, r1 - r0};
+          run_tile(g, cfg, a_pack + ip * cfg.mr * kblk.kb, b_panel, rp.start(ip), rp.rows(ip), at, kblk, pf);
         }
       }
-#pragma omp barrier  // every thread is done with this A block before it is repacked
     }
   }
 }
