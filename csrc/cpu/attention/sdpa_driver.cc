@@ -170,8 +170,7 @@ void sdpa(const SdpaArgs& a) {
   // than it saves (tiny attention, as in decoding one token with a short cache).
   const int64_t work = heads * a.nq * a.nk * (a.d + a.dv);
   const int threads = static_cast<int>(std::min<int64_t>({get_num_threads(), tasks, std::max<int64_t>(1, work >> 16)}));
-#pragma omp parallel num_threads(threads)
-  {
+  parallel_region(threads, [&] {
     static thread_local ScratchBuffer scratch;
     Workspace work(scratch, a.d, round_up(a.dv, 8));
     // Query blocks last-first: under a causal mask they are the longest tasks.
@@ -181,7 +180,7 @@ void sdpa(const SdpaArgs& a) {
       const int64_t q0 = block * rows;
       Task(a, kernels, bh / a.heads_q, bh % a.heads_q, q0, std::min(a.nq, q0 + rows), work).run();
     }
-  }
+  });
 }
 
 const char* sdpa_kernel_name() {

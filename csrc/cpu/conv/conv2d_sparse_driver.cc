@@ -64,8 +64,7 @@ void conv2d_sparse_f32_nhwc(const Conv2dProblem& p, const SpmmArgs& weights) {
                                                          static_cast<double>(panels), std::max(1.0, flops / 5e5)}));
   const Im2colSource source{&p, 0, 0, d.in_c};
 
-#pragma omp parallel num_threads(threads)
-  {
+  parallel_region(threads, [&] {
     static thread_local ScratchBuffer panel_scratch, tile_scratch;
     float* panel = panel_scratch.floats(taps * nb);
     float* tile = tile_scratch.floats(d.out_c * nb);
@@ -78,7 +77,7 @@ void conv2d_sparse_f32_nhwc(const Conv2dProblem& p, const SpmmArgs& weights) {
       spmm_panel(local, plan, panel, cols, tile, 0, units);
       store_transposed(tile, nb, d.out_c, cols, p.y + j0 * d.out_c);
     }
-  }
+  });
 }
 
 }  // namespace pk

@@ -166,8 +166,7 @@ void sgemm_blocked(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
   float* a_packs = a_scratch.floats((own_blocks ? threads : 1) * a_size);
   float* b_pack = b_scratch.floats(nc * kc);
 
-#pragma omp parallel num_threads(threads)
-  {
+  parallel_region(threads, [&] {
     float* a_pack = a_packs + (own_blocks ? omp_get_thread_num() * a_size : 0);
     for (int64_t j0 = 0; j0 < g.n; j0 += nc) {
       const int64_t nb = std::min(nc, g.n - j0);
@@ -196,7 +195,7 @@ void sgemm_blocked(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
         }
       }
     }
-  }
+  });
 }
 
 // M <= mc: every row of A fits one packed A block (mc x kc, in L2), so each B micro-panel
@@ -253,8 +252,7 @@ void sgemm_fused(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
   const int64_t a_size = rp.count * cfg.mr * kc;
   float* a_packs = a_scratch.floats(2 * a_size);
 
-#pragma omp parallel num_threads(threads)
-  {
+  parallel_region(threads, [&] {
     static thread_local ScratchBuffer b_scratch;
     float* b_panel = b_scratch.floats(kc * cfg.nr);
     const int64_t tid = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -284,7 +282,7 @@ void sgemm_fused(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
         }
       }
     }
-  }
+  });
 }
 
 // M <= skinny_m with a strided A and B row-major or transposed: no packing, B streamed
@@ -311,20 +309,22 @@ void sgemm_skinny(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
   // the C strip (m x width) stays in L1/L2.
   const int64_t chunks = std::max<int64_t>(threads, ceil_div(g.n, 4096));
   const int64_t width = ceil_div(ceil_div(g.n, chunks), 8) * 8;
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (int64_t j = 0; j < g.n; j += width) {
-    const int64_t cols = std::min(width, g.n - j);
-    float* c = g.c + j;
-    if (rows) {
-      if (!g.accumulate) {
-        for (int64_t i = 0; i < g.m; ++i) std::fill(c + i * g.c_rs, c + i * g.c_rs + cols, 0.0f);
+  parallel_region(threads, [&] {
+#pragma omp for schedule(static)
+    for (int64_t j = 0; j < g.n; j += width) {
+      const int64_t cols = std::min(width, g.n - j);
+      float* c = g.c + j;
+      if (rows) {
+        if (!g.accumulate) {
+          for (int64_t i = 0; i < g.m; ++i) std::fill(c + i * g.c_rs, c + i * g.c_rs + cols, 0.0f);
+        }
+        cfg.skinny_rows(m, cols, g.k, a, a_rs, g.a_cs, g.b + j, g.b_rs, c, g.c_rs);
+      } else {
+        cfg.skinny_dot(m, cols, g.k, a, a_rs, g.b + j * g.b_cs, g.b_cs, c, g.c_rs, g.accumulate);
       }
-      cfg.skinny_rows(m, cols, g.k, a, a_rs, g.a_cs, g.b + j, g.b_rs, c, g.c_rs);
-    } else {
-      cfg.skinny_dot(m, cols, g.k, a, a_rs, g.b + j * g.b_cs, g.b_cs, c, g.c_rs, g.accumulate);
+      finish_tile(g, 0, j, g.m, cols);
     }
-    finish_tile(g, 0, j, g.m, cols);
-  }
+  });
 }
 
 // K == 0: C = act([C] + bias).

@@ -215,8 +215,7 @@ void gemm_int8(const Int8GemmArgs& g) {
   const Int8Ukernel* table = pa.amax <= g.b_safe_a_max ? kernels.plain : kernels.split;
   const int64_t panels_n = ceil_div(g.n, kInt8PanelCols);
   const int64_t mc = std::max<int64_t>(kMr, kABlockBytes / std::max<int64_t>(k4, 1) / kMr * kMr);
-#pragma omp parallel num_threads(threads) if (threads > 1)
-  {
+  parallel_region(threads, [&] {
     const int64_t tid = omp_get_thread_num(), nt = omp_get_num_threads();
     const int64_t jp0 = panels_n * tid / nt, jp1 = panels_n * (tid + 1) / nt;
     alignas(64) int32_t tile[kMr * 16];
@@ -236,7 +235,7 @@ void gemm_int8(const Int8GemmArgs& g) {
         }
       }
     }
-  }
+  });
 }
 
 }  // namespace pk

@@ -250,12 +250,11 @@ void lstm_layer(const LstmArgs& a) {
     for (int64_t q = 0; q < L.blocks; ++q) pack(a.w_hh, a.hidden, state, q, q + 1, L.w_pack);
     for (int64_t s = 0; s < a.steps; ++s) {
       const int64_t t = time_of(s), n = L.active[t];
-#pragma omp parallel num_threads(threads) if (threads > 1)
-      {
+      parallel_region(threads, [&] {
         const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
         step_blocks(L, kernel, t, n, h_bufs[s & 1], nullptr, L.blocks * tid / nt, L.blocks * (tid + 1) / nt,
                     partial_rows());
-      }
+      });
       project(L, t, n, h_bufs[(s + 1) & 1]);
     }
   } else if (threads == 1 || gemv) {
@@ -269,8 +268,7 @@ void lstm_layer(const LstmArgs& a) {
     alignas(64) std::atomic<int64_t> next{0};  // (step, block group) tasks claimed
     alignas(64) std::atomic<int64_t> done{0};  // and finished
     const int64_t per_step = ceil_div(L.blocks, kTaskBlocks), tasks = a.steps * per_step;
-#pragma omp parallel num_threads(threads)
-    {
+    parallel_region(threads, [&] {
 #pragma omp for schedule(static)
       for (int64_t q = 0; q < L.blocks; ++q) pack(a.w_hh, a.hidden, state, q, q + 1, L.w_pack);
       float* partial = partial_rows();
@@ -282,7 +280,7 @@ void lstm_layer(const LstmArgs& a) {
                     std::min(q + kTaskBlocks, L.blocks), partial);
         done.fetch_add(1, std::memory_order_release);
       }
-    }
+    });
   }
   for (int64_t b = 0; b < a.batch; ++b) {
     const int64_t last = a.reverse ? 0 : L.length(b) - 1;

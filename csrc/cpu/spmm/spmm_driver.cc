@@ -174,12 +174,11 @@ void spmv(const SpmmArgs& g) {
     return finish_column(g, 0, g.m);
   }
   const std::vector<int64_t> cuts = balanced_cuts(g, threads, 1);
-#pragma omp parallel num_threads(threads)
-  {
+  parallel_region(threads, [&] {
     const int t = omp_get_thread_num();
     kernel.run(g, x, cuts[t], cuts[t + 1]);
     finish_column(g, cuts[t], cuts[t + 1]);
-  }
+  });
 }
 
 }  // namespace
@@ -232,8 +231,7 @@ void spmm(const SpmmArgs& g) {
 
   if (panels % threads == 0 || panels >= 4 * threads) {  // whole panels, each packed just before its use
     spmm_plan_splits(g, plan, 0, all);
-#pragma omp parallel num_threads(threads)
-    {
+    parallel_region(threads, [&] {
       static thread_local ScratchBuffer panel_scratch;
       float* panel = panel_scratch.floats(g.k * nb);
 #pragma omp for schedule(dynamic)
@@ -241,7 +239,7 @@ void spmm(const SpmmArgs& g) {
         pack_panel_rows(g, nb, i, 0, g.k, panel);
         spmm_panel(g, plan, panel, std::min(nb, g.n - i * nb), g.y + i * nb, 0, all);
       }
-    }
+    });
     return;
   }
 
@@ -250,8 +248,7 @@ void spmm(const SpmmArgs& g) {
   const int64_t pieces = threads == 1 ? 1 : static_cast<int64_t>(threads) * kPiecesPerThread;
   const std::vector<int64_t> cuts = balanced_cuts(g, pieces, g.format == SparseFormat::Nm ? 3 : 1);
   const int64_t pack_rows = 256, pack_blocks = ceil_div(g.k, pack_rows);
-#pragma omp parallel num_threads(threads)
-  {
+  parallel_region(threads, [&] {
 #pragma omp for schedule(static)
     for (int64_t t = 0; t < panels * pack_blocks; ++t) {
       const int64_t p0 = (t % pack_blocks) * pack_rows, panel = t / pack_blocks;
@@ -265,7 +262,7 @@ void spmm(const SpmmArgs& g) {
         spmm_panel(g, plan, packed + panel * g.k * nb, std::min(nb, g.n - panel * nb), g.y + panel * nb, u0, u1);
       }
     }
-  }
+  });
 }
 
 const char* spmm_kernel_name(const SpmmArgs& g) { return spmm_is_spmv(g) ? spmv_select().name : spmm_select(g).name; }
