@@ -5,11 +5,15 @@ One place for the arithmetic that the ops, the reference and the layers all need
 - ``pair``: an int or a pair of ints, checked (stride, dilation, kernel size);
 - ``padding``: every padding form as explicit (top, bottom, left, right);
 - ``conv_output``: output height and width of a convolution (or a floor-mode pooling);
-- ``pool_output``: the same with PyTorch's ``ceil_mode`` rule.
+- ``pool_output``: the same with PyTorch's ``ceil_mode`` rule;
+- ``conv``: all of a convolution's checked geometry at once, remembered for the plain
+  arguments a layer passes on every call.
 
 Window extent along an axis is ``(k - 1) * d + 1`` (kernel k, dilation d).
 """
 from __future__ import annotations
+
+import functools
 
 from pykernels import validation
 
@@ -94,3 +98,32 @@ def pool_output(op: str, in_hw, kernel, stride, pads, ceil_mode: bool) -> tuple[
             out -= 1
         sizes.append(out)
     return tuple(sizes)
+
+
+
+def _checked_conv(op: str, in_hw, kernel_size, stride, pad, dilation) -> tuple:
+    kernel = pair(kernel_size, op, "kernel_size")
+    stride = pair(stride, op, "stride")
+    dilation = pair(dilation, op, "dilation")
+    pads = padding(pad, op, in_hw, kernel, stride, dilation)
+    return kernel, stride, dilation, pads, conv_output(op, in_hw, kernel, stride, pads, dilation)
+
+
+_remembered_conv = functools.lru_cache(maxsize=256)(_checked_conv)
+
+
+def _plain(value) -> bool:
+    """An int, a str or a tuple of ints, exactly: equal plain arguments check the same way
+    (1, 1.0 and True are equal keys, but only 1 passes the checks)."""
+    kind = type(value)
+    return kind is int or kind is str or (kind is tuple and all(type(v) is int for v in value))
+
+
+def conv(op: str, in_hw, kernel_size, stride, pad, dilation) -> tuple:
+    """(kernel, stride, dilation, pads, out_hw) of a convolution over an input of spatial
+    size ``in_hw``: ``pair`` / ``padding`` / ``conv_output`` in one call. Plain arguments
+    (ints, strs, tuples of ints) are remembered: a layer passes the same ones on every
+    call, and checking them costs as much as a small convolution."""
+    if _plain(kernel_size) and _plain(stride) and _plain(pad) and _plain(dilation):
+        return _remembered_conv(op, tuple(in_hw), kernel_size, stride, pad, dilation)
+    return _checked_conv(op, in_hw, kernel_size, stride, pad, dilation)

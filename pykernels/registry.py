@@ -67,11 +67,6 @@ def backend_names(op: str, device: str = HOST) -> tuple[str, ...]:
     return tuple(b.name for b in backends() if b.available and op in b.ops and b.device == device)
 
 
-@lru_cache(maxsize=None)
-def _load(op: str, backend: str) -> Callable:
-    return _import(importlib.import_module(BACKEND_PACKAGES[backend]).IMPLEMENTATIONS[op])
-
-
 def _import(target: str) -> Callable:
     """The function a ``"module:function"`` entry names."""
     module, function = target.split(":")
@@ -98,7 +93,7 @@ _RESOLVED: dict[tuple[str, str, str], tuple[str, Callable]] = {}  # resolve's an
 def _resolved(op: str, backend: str, device: str) -> tuple[str, Callable]:
     """(backend name, implementation) of a request; errors name the choices."""
     name = _backend_name(op, backend, device)
-    return name, _load(op, name)
+    return name, _import(importlib.import_module(BACKEND_PACKAGES[name]).IMPLEMENTATIONS[op])
 
 
 def fast_path(op: str, name: str, backend: str = "auto") -> Callable | None:

@@ -102,8 +102,6 @@ def conv2d(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None = None, stride=
     n, h, width, c = xh.shape
     oc, cg, kh, kw = w.shape
     groups = validation.integer(groups, op, "groups", minimum=1)
-    stride = geometry.pair(stride, op, "stride")
-    dilation = geometry.pair(dilation, op, "dilation")
     if kh < 1 or kw < 1:
         raise ValueError(f"{op}: the kernel must be at least 1x1, got w of shape {w.shape}")
     if c % groups or oc % groups:
@@ -115,8 +113,7 @@ def conv2d(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None = None, stride=
         bias = validation.contiguous_float32(bias, op, "bias", ndim=1)
         if bias.shape[0] != oc:
             raise ValueError(f"{op}: bias has shape {bias.shape}, expected ({oc},) to match w {w.shape}")
-    pads = geometry.padding(padding, op, (h, width), (kh, kw), stride, dilation)
-    out_hw = geometry.conv_output(op, (h, width), (kh, kw), stride, pads, dilation)
+    _, stride, dilation, pads, out_hw = geometry.conv(op, (h, width), (kh, kw), stride, padding, dilation)
     kernel = resolve(op, backend)
     inputs = (x, w) + ((bias,) if bias is not None else ())
     return _run(op, kernel, xh, (n, *out_hw, oc), data_format, out, inputs, w, bias, stride, pads, dilation,

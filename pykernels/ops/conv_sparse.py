@@ -13,8 +13,6 @@ out_channels or None; ``activation`` one of validation.ELEMENTWISE_ACTIVATIONS. 
 """
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from pykernels import geometry, validation
@@ -44,7 +42,7 @@ def conv2d_sparse(x: np.ndarray, w, kernel_size, bias: np.ndarray | None = None,
     w = validation.sparse_matrix(w, op)
     activation = validation.activation_name(activation, op, validation.ELEMENTWISE_ACTIVATIONS)
     n, h, width, c = xh.shape
-    kernel, stride, dilation, pads, out_hw = _geometry((h, width), kernel_size, stride, padding, dilation)
+    kernel, stride, dilation, pads, out_hw = geometry.conv(op, (h, width), kernel_size, stride, padding, dilation)
     oc, taps = w.shape
     if taps != kernel[0] * kernel[1] * c:
         raise ValueError(f"{op}: w of shape {w.shape} has {taps} columns, expected kh * kw * in_channels = "
@@ -58,30 +56,3 @@ def conv2d_sparse(x: np.ndarray, w, kernel_size, bias: np.ndarray | None = None,
     return _run(op, impl, xh, (n, *out_hw, oc), data_format, out, inputs, w, kernel, bias, stride, pads, dilation,
                 activation)
 
-
-def _checked_geometry(hw, kernel_size, stride, padding, dilation) -> tuple:
-    """(kernel, stride, dilation, pads, out_hw) of conv2d_sparse's arguments for an input of spatial size ``hw``."""
-    op = "conv2d_sparse"
-    kernel = geometry.pair(kernel_size, op, "kernel_size")
-    stride = geometry.pair(stride, op, "stride")
-    dilation = geometry.pair(dilation, op, "dilation")
-    pads = geometry.padding(padding, op, hw, kernel, stride, dilation)
-    return kernel, stride, dilation, pads, geometry.conv_output(op, hw, kernel, stride, pads, dilation)
-
-
-_cached_geometry = functools.lru_cache(maxsize=256)(_checked_geometry)
-
-
-def _plain(value) -> bool:
-    """An int, a str or a tuple of ints, exactly: equal plain arguments check the same way
-    (1, 1.0 and True are equal keys, but only 1 passes the checks)."""
-    kind = type(value)
-    return kind is int or kind is str or (kind is tuple and all(type(v) is int for v in value))
-
-
-def _geometry(hw, kernel_size, stride, padding, dilation) -> tuple:
-    """``_checked_geometry``, remembered for plain arguments: a layer calls with the same
-    ones every time, and checking them is most of a small convolution's cost."""
-    if _plain(kernel_size) and _plain(stride) and _plain(padding) and _plain(dilation):
-        return _cached_geometry(hw, kernel_size, stride, padding, dilation)
-    return _checked_geometry(hw, kernel_size, stride, padding, dilation)

@@ -166,10 +166,7 @@ def conv2d(x, w, bias=None, stride=1, padding=0, dilation=1, groups: int = 1, ac
     oc, cg, kh, kw = wv.shape
     if kh < 1 or kw < 1 or c % groups or oc % groups or cg * groups != c:
         raise ValueError(f"{op}: w of shape {wv.shape} does not fit x {xv.shape} with groups {groups}")
-    stride = geometry.pair(stride, op, "stride")
-    dilation = geometry.pair(dilation, op, "dilation")
-    pads = geometry.padding(padding, op, (h, width), (kh, kw), stride, dilation)
-    out_hw = geometry.conv_output(op, (h, width), (kh, kw), stride, pads, dilation)
+    _, stride, dilation, pads, out_hw = geometry.conv(op, (h, width), (kh, kw), stride, padding, dilation)
     shape = (n, *out_hw, oc)
     validation.check_nbytes(shape, op, itemsize=xv.itemsize)
     target = arrays.empty_like(x, shape, xv.dtype) if out is None else out

@@ -74,11 +74,7 @@ def conv2d_int8(x: np.ndarray, weights: Int8ConvWeights, bias: np.ndarray | None
     n, h, w, c = xh.shape
     if c != weights.in_channels:
         raise ValueError(f"{op}: x has {c} channels but the weights expect {weights.in_channels}")
-    stride = geometry.pair(stride, op, "stride")
-    dilation = geometry.pair(dilation, op, "dilation")
-    kernel = weights.kernel_size
-    pads = geometry.padding(padding, op, (h, w), kernel, stride, dilation)
-    out_hw = geometry.conv_output(op, (h, w), kernel, stride, pads, dilation)
+    kernel, stride, dilation, pads, out_hw = geometry.conv(op, (h, w), weights.kernel_size, stride, padding, dilation)
     out_dt = np.dtype(out_dtype)
     float_out = out_dt == _F32
     if not float_out:

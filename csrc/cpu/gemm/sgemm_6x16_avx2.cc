@@ -77,35 +77,6 @@ void ukernel(int64_t k, const float* a, const float* b, int64_t ldb, float* c, i
 
 }  // namespace
 
-// A narrow panel (the fused path's first and last columns) reads its rows with masked
-// loads, which touch no column outside its runs and cost no more than full loads: a
-// scalar copy of the narrow panels cost 7-9% at M = 48, K = 4608, N = 512. Lane j of the
-// second run's loads reads b2[j - cols], so the two runs merge with an OR of zeros.
-void sgemm_pack_b_panel_16_avx2(int64_t k, const float* b, int64_t cols, const float* b2, int64_t cols2, int64_t b_rs,
-                                float* dst) {
-  if (cols == 16) {
-    for (int64_t p = 0; p < k; ++p, b += b_rs, dst += 16) {
-      _mm256_storeu_ps(dst, _mm256_loadu_ps(b));
-      _mm256_storeu_ps(dst + 8, _mm256_loadu_ps(b + 8));
-    }
-    return;
-  }
-  const __m256i lo = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), hi = _mm256_add_epi32(lo, _mm256_set1_epi32(8));
-  const __m256i end1 = _mm256_set1_epi32(static_cast<int>(cols));
-  const __m256i end2 = _mm256_set1_epi32(static_cast<int>(cols + cols2));
-  auto in = [](__m256i begin, __m256i end, __m256i j) {  // lanes with begin <= j < end
-    return _mm256_andnot_si256(_mm256_cmpgt_epi32(begin, j), _mm256_cmpgt_epi32(end, j));
-  };
-  const __m256i first_lo = _mm256_cmpgt_epi32(end1, lo), first_hi = _mm256_cmpgt_epi32(end1, hi);
-  const __m256i second_lo = in(end1, end2, lo), second_hi = in(end1, end2, hi);
-  const float* shifted = b2 - cols;
-  for (int64_t p = 0; p < k; ++p, b += b_rs, shifted += b_rs, dst += 16) {
-    _mm256_storeu_ps(dst, _mm256_or_ps(_mm256_maskload_ps(b, first_lo), _mm256_maskload_ps(shifted, second_lo)));
-    _mm256_storeu_ps(dst + 8, _mm256_or_ps(_mm256_maskload_ps(b + 8, first_hi),
-                                           _mm256_maskload_ps(shifted + 8, second_hi)));
-  }
-}
-
 const SgemmUkernel kSgemmUkernels6x16Avx2[6] = {ukernel<1>, ukernel<2>, ukernel<3>,
                                                 ukernel<4>, ukernel<5>, ukernel<6>};
 

@@ -208,9 +208,10 @@ void sgemm_blocked(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
 // into two buffers by turns: a thread that packs its share of the next k block's A
 // knows, from the barrier that ended the previous pack, that no one still reads the
 // buffer it overwrites, so each k block costs one barrier, not two.
-// B must be row-major: a transposed B (linear layers' W^T) would be packed one strided
-// column at a time per panel, from as many streams as panel columns, which measured
-// 1.6x slower than packing its kc x nc block (M = 32, K = 30752, N = 64).
+// B must be row-major: the panel packer and the prefetch stream walk B's rows. A
+// transposed B (linear layers' W^T) goes to the blocked path, which packs its kc x nc
+// block with the register-transposing column packer; packed one scalar column at a time
+// per panel here, it measured 1.6x slower (M = 32, K = 30752, N = 64).
 bool fused_applies(const SgemmArgs& g, const SgemmConfig& cfg) { return g.m <= cfg.mc && g.b_cs == 1; }
 
 // Column panels of the fused path. With a row-major B whose rows all share one alignment,
