@@ -328,6 +328,46 @@ void sgemm_skinny(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
   });
 }
 
+// N < 8 (a matrix-vector product, or a few of them) with A addressable: every row of A
+// dotted with the n rows of W = B^T, 8-lane accumulators per output (the skinny dot
+// kernel on blocks of up to 4 rows). A tile would fill n of its 16 columns and round
+// each output once per k in one FMA chain; the dots round it about k / 8 + 3 times, as
+// BLAS' sdot / sgemv do (n = 1, k = 67 was 12 ulp off where NumPy was within 1). B and
+// row blocks of A are copied contiguous along k when they are not.
+bool narrow_applies(const SgemmArgs& g) { return g.n < 8 && !g.pack_a; }
+
+void sgemm_narrow(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
+  const float* w = g.b;
+  int64_t w_rs = g.b_cs;
+  static thread_local ScratchBuffer w_scratch;
+  if (g.b_rs != 1) {
+    float* copy = w_scratch.floats(g.n * g.k);
+    for (int64_t j = 0; j < g.n; ++j) {
+      for (int64_t p = 0; p < g.k; ++p) copy[j * g.k + p] = g.b[p * g.b_rs + j * g.b_cs];
+    }
+    w = copy, w_rs = g.k;
+  }
+  constexpr int64_t kRows = 4;
+  parallel_region(threads, [&] {
+    static thread_local ScratchBuffer a_scratch;
+    float* a_rows = g.a_cs == 1 ? nullptr : a_scratch.floats(kRows * g.k);
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < g.m; i += kRows) {
+      const int64_t rows = std::min(kRows, g.m - i);
+      const float* a = g.a + i * g.a_rs;
+      int64_t a_rs = g.a_rs;
+      if (a_rows) {
+        for (int64_t r = 0; r < rows; ++r) {
+          for (int64_t p = 0; p < g.k; ++p) a_rows[r * g.k + p] = a[r * g.a_rs + p * g.a_cs];
+        }
+        a = a_rows, a_rs = g.k;
+      }
+      cfg.skinny_dot(static_cast<int>(rows), g.n, g.k, a, a_rs, w, w_rs, g.c + i * g.c_rs, g.c_rs, g.accumulate);
+      finish_tile(g, i, 0, rows, g.n);
+    }
+  });
+}
+
 // K == 0: C = act([C] + bias).
 void sgemm_empty_k(const SgemmArgs& g) {
   for (int64_t i = 0; i < g.m; ++i) {
@@ -349,7 +389,9 @@ void sgemm(const SgemmArgs& g) {
   if (g.m == 0 || g.n == 0) return;
   if (g.k == 0) return sgemm_empty_k(g);
   const SgemmConfig& cfg = sgemm_config();
-  if (skinny_applies(g, cfg)) {
+  if (narrow_applies(g)) {
+    sgemm_narrow(g, cfg, threads_for(g));
+  } else if (skinny_applies(g, cfg)) {
     sgemm_skinny(g, cfg, threads_for(g));
   } else if (fused_applies(g, cfg)) {
     sgemm_fused(g, cfg, threads_for(g));
