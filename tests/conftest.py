@@ -3,6 +3,7 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from pykernels.cuda.driver import gpu_status
 from pykernels.registry import backend_names
@@ -11,6 +12,13 @@ from pykernels.registry import backend_names
 # set before anything imports numba.cuda.
 if not gpu_status()[0]:
     os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+
+
+# CI (.ci/run sets CI=1) draws the same property-test examples on every run, so a red
+# run reproduces; elsewhere each run draws new ones, which is how new failures are found.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def backends_of(op):
