@@ -6,14 +6,16 @@
 
 namespace pk {
 
-void apply_activation(float* x, int64_t n, Activation act) {
+void apply_activation_rows(float* x, int64_t rows, int64_t cols, int64_t rs, Activation act) {
   if (act == Activation::None) return;
   if (active_isa() == Isa::Avx2) {
-    activation_f32_avx2(x, n, act);
+    activation_f32_avx2(x, rows, cols, rs, act);
   } else {
-    activation_f32_portable(x, n, act);
+    activation_f32_portable(x, rows, cols, rs, act);
   }
 }
+
+void apply_activation(float* x, int64_t n, Activation act) { apply_activation_rows(x, 1, n, n, act); }
 
 void softmax_rows(const float* x, float* y, int64_t rows, int64_t cols) {
   const bool avx2 = active_isa() == Isa::Avx2;

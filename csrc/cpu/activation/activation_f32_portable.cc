@@ -10,7 +10,9 @@
 
 namespace pk {
 
-void activation_f32_portable(float* x, int64_t n, Activation act) {
+namespace {
+
+void activation_row(float* x, int64_t n, Activation act) {
   switch (act) {
     case Activation::None:
       return;
@@ -30,6 +32,12 @@ void activation_f32_portable(float* x, int64_t n, Activation act) {
       }
       return;
   }
+}
+
+}  // namespace
+
+void activation_f32_portable(float* x, int64_t rows, int64_t cols, int64_t rs, Activation act) {
+  for (int64_t r = 0; r < rows; ++r) activation_row(x + r * rs, cols, act);
 }
 
 void softmax_f32_portable(const float* x, float* y, int64_t cols) {

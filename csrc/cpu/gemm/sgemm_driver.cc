@@ -48,8 +48,8 @@ void finish_tile(const SgemmArgs& g, int64_t i, int64_t j, int64_t rows, int64_t
       const float b = g.bias[i + r];
       for (int64_t s = 0; s < cols; ++s) row[s] += b;
     }
-    apply_activation(row, cols, g.activation);
   }
+  apply_activation_rows(g.c + i * g.c_rs + j, rows, cols, g.c_rs, g.activation);
 }
 
 struct KBlock {

@@ -148,9 +148,9 @@ void epilogue(const Int8GemmArgs& g, const PackedA& pa, const int32_t* fix, int3
           const float v = static_cast<float>(t[s]) * (g.a_scale * g.scale[j0 + s]) + (g.bias ? g.bias[j0 + s] : 0.0f);
           out[s] = g.activation == Activation::Relu ? std::max(v, 0.0f) : v;
         }
-        if (g.activation != Activation::None && g.activation != Activation::Relu) {
-          apply_activation(out, cols, g.activation);
-        }
+      }
+      if (g.activation != Activation::None && g.activation != Activation::Relu) {
+        apply_activation_rows(static_cast<float*>(g.c) + i0 * g.c_rs + j0, rows, cols, g.c_rs, g.activation);
       }
       return;
     default: {
