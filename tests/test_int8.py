@@ -6,7 +6,7 @@ import pytest
 
 import pykernels as pk
 from pykernels.formats import Int8Weights, QTensor, choose_qparams
-from pykernels.formats.qtensor import dynamic_qparams
+from pykernels.formats.qtensor import dynamic_qparams, dynamic_row_qparams
 from pykernels.layers import Dense, Flatten, QuantizedDense, Sequential
 from pykernels.reference import int8 as ref
 from pykernels.registry import resolve
@@ -209,6 +209,50 @@ def test_linear_int8_float_epilogue(backend, m, k, n, activation, per_channel, a
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("m,k,n,activation,asym,strided", [
+    (1, 64, 17, "relu", False, False), (7, 33, 16, "gelu", True, True), (70, 130, 40, None, True, False),
+    (4, 1, 3, "sigmoid", False, True), (9, 3, 5, "tanh", False, False)])
+def test_linear_int8_per_row(backend, m, k, n, activation, asym, strided, rng):
+    # x_granularity="row": each row quantized on its own range (a few rows 30x the others, as
+    # the tokens a BERT feed-forward output gets), against the reference built from
+    # dynamic_row_qparams; any strides.
+    x, weights, bias = linear_case(rng, m, k, n, asymmetric=asym)
+    x[::3] *= 30
+    if strided:
+        x = np.asfortranarray(x)
+    out = sentinel_like((m, n))
+    pk.ops.linear_int8(x, weights, bias, activation, x_granularity="row", out=out, backend=backend)
+    scales, zero_points = (p[:, None] for p in dynamic_row_qparams(x, weights.safe_a_max, "test"))
+    s = ref.gemm_s64(ref.quantize(x, scales, zero_points, 0, weights.safe_a_max, np.int64), zero_points,
+                     weights.data, weights.zero_point)
+    scale = scales * weights.scale  # float32: (M, 1) x (N,)
+
+    def expected(dtype):
+        return ref.gemm_int8(s, np.float32, scale, bias, activation=activation, dtype=dtype)
+
+    assert_close(out, expected(np.float64), expected(np.float32), what=f"{backend} per-row linear_int8")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_linear_int8_per_row_keeps_small_rows_precise(backend, rng):
+    # One outlier row costs the others their precision with one scale, not with one per row.
+    x, weights, bias = linear_case(rng, 16, 256, 32)
+    x[0] *= 50
+    exact = x[1:].astype(np.float64) @ weights.dequantize().T.astype(np.float64) + bias
+    err = {g: np.abs(pk.ops.linear_int8(x, weights, bias, x_granularity=g, backend=backend)[1:] - exact).max()
+           for g in ("tensor", "row")}
+    assert err["row"] < err["tensor"] / 10, err
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_linear_int8_per_row_nan(backend, rng):
+    x, weights, bias = linear_case(rng, 12, 20, 6)
+    x[7, 3] = np.inf
+    with pytest.raises(ValueError, match="NaN or inf"):
+        pk.ops.linear_int8(x, weights, bias, x_granularity="row", backend=backend)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("out_dtype,activation", [(np.int8, None), (np.uint8, "relu"), (np.int8, "relu")])
 def test_linear_int8_requantized_bit_exact(backend, out_dtype, activation, rng):
     x, weights, bias = linear_case(rng, 9, 75, 23, asymmetric=True)
@@ -265,6 +309,14 @@ X = np.ones((3, 4), np.float32)
      ValueError, "needs out_scale"),
     (lambda: pk.ops.linear_int8(X, Int8Weights.from_float(np.ones((2, 4), np.float32)), x_scale=0.0), ValueError,
      "scale must be finite and > 0"),
+    (lambda: pk.ops.linear_int8(X, Int8Weights.from_float(np.ones((2, 4), np.float32)), x_granularity="col"),
+     ValueError, "x_granularity must be 'tensor' or 'row'"),
+    (lambda: pk.ops.linear_int8(X, Int8Weights.from_float(np.ones((2, 4), np.float32)), x_granularity="row",
+                                x_scale=0.1), ValueError, "x_granularity='row' quantizes float32 x dynamically"),
+    (lambda: pk.ops.linear_int8(np.ones((3, 4), np.uint8), Int8Weights.from_float(np.ones((2, 4), np.float32)),
+                                x_scale=0.1, x_zero_point=0, x_granularity="row"), ValueError, "x_granularity='row'"),
+    (lambda: pk.ops.linear_int8(X, Int8Weights.from_float(np.ones((2, 4), np.float32)), x_granularity="row",
+                                out_dtype=np.int8, out_scale=1.0), ValueError, "for a float32 output"),
 ])
 def test_bad_input(call, exc, fragment):
     with pytest.raises(exc) as info:

@@ -164,7 +164,7 @@ void gemm_int8(const py::array& a, int32_t a_zero_point, const py::object& a_sca
                const py::array& b_packed,
                const py::array& b_colsum, const py::object& b_zero_point, int32_t b_safe_a_max, const py::array& c,
                const py::object& scale, const py::object& bias, const py::object& multiplier,
-               const py::object& bias_s32, int32_t c_zero_point, int activation) {
+               const py::object& bias_s32, int32_t c_zero_point, int activation, bool a_per_row) {
   if (a.ndim() != 2 || c.ndim() != 2) throw py::value_error("gemm_int8: a and c must be 2-D");
   pk_gemm_int8_args g{};
   g.m = a.shape(0), g.k = a.shape(1), g.n = c.shape(1);
@@ -174,7 +174,8 @@ void gemm_int8(const py::array& a, int32_t a_zero_point, const py::object& a_sca
   if (a.strides(0) % item || a.strides(1) % item) throw py::value_error("a: misaligned strides");
   g.a = a.data(), g.a_rs = a.strides(0) / item, g.a_cs = a.strides(1) / item;
   g.a_zero_point = a_zero_point, g.a_qmax = a_qmax;
-  g.a_dynamic = a_scale.is_none() ? 1 : 0;  // None: A's own range
+  // None: A's own range, as a whole or row by row
+  g.a_dynamic = a_per_row ? PK_DYNAMIC_ROW : (a_scale.is_none() ? PK_DYNAMIC_TENSOR : PK_DYNAMIC_NONE);
   g.a_scale = a_scale.is_none() ? 0.0f : a_scale.cast<float>();
   set_b_and_epilogue(g, b_packed, b_colsum, b_zero_point, b_safe_a_max, c, scale, bias, multiplier, bias_s32,
                      c_zero_point, activation);
@@ -234,6 +235,7 @@ PK_BIND_FAMILY(int8) {
         py::arg("b_packed"), py::arg("b_colsum"), py::arg("b_zero_point"), py::arg("b_safe_a_max"), py::arg("c"),
         py::arg("scale") = py::none(), py::arg("bias") = py::none(), py::arg("multiplier") = py::none(),
         py::arg("bias_s32") = py::none(), py::arg("c_zero_point") = 0, py::arg("activation") = PK_ACT_NONE,
+        py::arg("a_per_row") = false,
         "int8 GEMM on packed B with zero points and a fused epilogue (see pykernels.h: pk_gemm_int8)");
   m.def("conv2d_int8_nhwc", &conv2d_int8_nhwc, py::arg("x"), py::arg("x_zero_point"), py::arg("x_scale"),
         py::arg("kernel"), py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("groups"),

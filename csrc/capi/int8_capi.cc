@@ -109,13 +109,19 @@ extern "C" PK_API int pk_int8_pack_b(const int8_t* w, int64_t n, int64_t k, int6
 
 namespace {
 
+constexpr const char* kNotFinite = "A contains NaN or inf; dynamic quantization needs a finite range";
+
 // Checks a pk_gemm_int8_args and converts it (dynamic A parameters chosen here); fn names the caller.
 int gemm_args(const pk_gemm_int8_args& a, const std::string& fn, pk::Int8GemmArgs* out) {
   if (a.m < 0 || a.n < 0 || a.k < 0) return pk::argument_error(fn + ": negative size");
   if (a.a_dtype != PK_DTYPE_U8 && a.a_dtype != PK_DTYPE_S8 && a.a_dtype != PK_DTYPE_F32)
     return pk::argument_error(fn + ": a_dtype must be PK_DTYPE_U8, S8 or F32");
   if (a.c_dtype < PK_DTYPE_U8 || a.c_dtype > PK_DTYPE_F32) return pk::argument_error(fn + ": unknown c_dtype");
+  if (a.a_dynamic < PK_DYNAMIC_NONE || a.a_dynamic > PK_DYNAMIC_ROW)
+    return pk::argument_error(fn + ": a_dynamic must be PK_DYNAMIC_NONE, TENSOR or ROW");
   if (a.a_dynamic && a.a_dtype != PK_DTYPE_F32) return pk::argument_error(fn + ": a_dynamic needs float A");
+  if (a.a_dynamic == PK_DYNAMIC_ROW && a.c_dtype != PK_DTYPE_F32)
+    return pk::argument_error(fn + ": per-row dynamic quantization needs a float32 C");
   if (a.a_dtype == PK_DTYPE_F32 && !a.a_dynamic && (a.a_qmax < 1 || a.a_qmax > 255 || a.a_zero_point < 0 ||
                                                     a.a_zero_point > a.a_qmax || !(a.a_scale > 0.0f)))
     return pk::argument_error(fn + ": float A needs a_scale > 0 and 0 <= a_zero_point <= a_qmax <= 255");
@@ -135,11 +141,10 @@ int gemm_args(const pk_gemm_int8_args& a, const std::string& fn, pk::Int8GemmArg
   g.m = a.m, g.n = a.n, g.k = a.k;
   g.a = a.a, g.a_rs = a.a_rs, g.a_cs = a.a_cs, g.a_dtype = static_cast<pk::Int8Dtype>(a.a_dtype);
   g.a_zero_point = a.a_zero_point, g.a_scale = a.a_scale, g.a_qmax = a.a_qmax;
-  if (a.a_dynamic) {
-    if (a.a_qmax < 1 || a.a_qmax > 255) return pk::argument_error(fn + ": a_qmax must be in [1, 255]");
-    if (!pk::int8_dynamic_qparams(g, &g.a_scale, &g.a_zero_point))
-      return pk::argument_error(fn + ": A contains NaN or inf; dynamic quantization needs a finite range");
-  }
+  if (a.a_dynamic && (a.a_qmax < 1 || a.a_qmax > 255)) return pk::argument_error(fn + ": a_qmax must be in [1, 255]");
+  g.a_dynamic_rows = a.a_dynamic == PK_DYNAMIC_ROW;  // chosen row by row while A is packed
+  if (a.a_dynamic == PK_DYNAMIC_TENSOR && !pk::int8_dynamic_qparams(g, &g.a_scale, &g.a_zero_point))
+    return pk::argument_error(fn + ": " + kNotFinite);
   g.b_packed = a.b_packed, g.b_colsum = a.b_colsum, g.b_zero_point = a.b_zero_point;
   g.b_safe_a_max = a.b_safe_a_max;
   g.c = a.c, g.c_rs = a.c_rs, g.c_dtype = static_cast<pk::Int8Dtype>(a.c_dtype);
@@ -156,7 +161,7 @@ extern "C" PK_API int pk_gemm_int8(const pk_gemm_int8_args* args) {
     if (args->m > 0 && args->n > 0 && args->k > 0 && !args->a) return pk::argument_error("pk_gemm_int8: NULL pointer");
     pk::Int8GemmArgs g;
     if (int e = gemm_args(*args, "pk_gemm_int8", &g)) return e;
-    pk::gemm_int8(g);
+    if (!pk::gemm_int8(g)) return pk::argument_error(std::string("pk_gemm_int8: ") + kNotFinite);
     return PK_OK;
   });
 }

@@ -157,11 +157,17 @@ PK_API int pk_int8_pack_b(const int8_t* w, int64_t n, int64_t k, int64_t w_rs, i
  *   PK_DTYPE_U8 / S8: C = clamp(rint((double)(S + bias_s32[j]) * multiplier[j]) + c_zero_point)
  *     (activation PK_ACT_NONE or PK_ACT_RELU, which clamps at c_zero_point).
  * A: uint8, int8, or float32 quantized on the fly to codes clamp(rint(a / a_scale) + a_zero_point,
- * 0, a_qmax); with a_dynamic, a_scale and a_zero_point are chosen from A's own range (its min and
- * max with 0 onto [0, a_qmax], as pykernels.formats.choose_qparams; NaN or inf in A is an error). B: packed by pk_int8_pack_b, b_colsum[j] = sum_p B(p, j), b_zero_point NULL or n
+ * 0, a_qmax); with a_dynamic PK_DYNAMIC_TENSOR, a_scale and a_zero_point are chosen from A's own
+ * range (its min and max with 0 onto [0, a_qmax], as pykernels.formats.choose_qparams; NaN or inf
+ * in A is an error); with PK_DYNAMIC_ROW each row of A gets its own, from its own range (float
+ * C only: C = act(S_i * (a_scale_i * scale[j]) + bias[j]), S_i with row i's zero point).
+ * B: packed by pk_int8_pack_b, b_colsum[j] = sum_p B(p, j), b_zero_point NULL or n
  * values; b_safe_a_max: the largest A code (A + 128 for int8 A) for which the AVX2 kernel's
  * pairs of products fit in int16 (above it a slower exact kernel runs). The caller makes sure
  * S fits in int32. */
+#define PK_DYNAMIC_NONE 0
+#define PK_DYNAMIC_TENSOR 1
+#define PK_DYNAMIC_ROW 2
 typedef struct {
   int64_t m, n, k;
   const void* a;

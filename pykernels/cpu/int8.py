@@ -25,10 +25,10 @@ def _pack(weights):
 
 
 def gemm_int8(a, a_zero_point, a_scale, a_qmax, weights, out, bias=None, multiplier=None, bias_s32=None,
-              out_zero_point=0, activation="none"):
+              out_zero_point=0, activation="none", a_per_row=False):
     _C.gemm_int8(a, a_zero_point, a_scale, a_qmax, weights.packed("cpu", _pack), weights.colsum,
                  weights.zero_point, weights.safe_a_max, out, weights.scale if out.dtype == _F32 else None,
-                 bias, multiplier, bias_s32, out_zero_point, ACTIVATION[activation])
+                 bias, multiplier, bias_s32, out_zero_point, ACTIVATION[activation], a_per_row)
 
 
 def conv2d_int8(x, x_zero_point, x_scale, weights, out, kernel, stride, padding, dilation, groups, group,

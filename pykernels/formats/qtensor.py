@@ -85,6 +85,17 @@ def dynamic_qparams(x: np.ndarray, qmax: int, op: str) -> tuple[np.float32, int]
     return scale[()], int(zero_point)
 
 
+def dynamic_row_qparams(x: np.ndarray, qmax: int, op: str) -> tuple[np.ndarray, np.ndarray]:
+    """dynamic_qparams of each row of 2-D float32 ``x``: (scales float32, zero points int32), one
+    per row (the C++ kernel chooses the same while it packs A). NaN or inf in x -> ValueError."""
+    if x.shape[1] == 0:
+        return np.ones(x.shape[0], np.float32), np.zeros(x.shape[0], np.int32)
+    lo, hi = np.min(x, axis=1), np.max(x, axis=1)
+    if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+        raise ValueError(f"{op}: the input contains NaN or inf; dynamic quantization needs a finite range")
+    return choose_qparams(lo, hi, np.uint8, qmin=0, qmax=qmax)
+
+
 class QTensor:
     """int8 / uint8 ``data`` with ``scale`` and ``zero_point`` (per tensor, or per channel along ``axis``)."""
 

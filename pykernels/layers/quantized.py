@@ -65,19 +65,27 @@ class QuantizedDense(_Quantized):
     """``activation(x @ W.T + bias)`` with int8 weights W (units, in_features).
 
     ``input_range`` (lo, hi) makes the layer static: the input is quantized with
-    parameters fixed from that range; None (default) quantizes each input on its own range.
+    parameters fixed from that range; None (default) quantizes each input on its own range,
+    as a whole (``input_granularity="tensor"``) or each row -- token -- on its own
+    (``"row"``: for inputs where a few tokens are far larger than the rest).
     """
 
     kernel_name = "u8s8 GEMM"
 
     def __init__(self, weights: Int8Weights, bias: np.ndarray | None = None, activation: str | None = None,
-                 input_range: tuple[float, float] | None = None, name: str | None = None, backend: str = "auto"):
+                 input_range: tuple[float, float] | None = None, name: str | None = None, backend: str = "auto",
+                 input_granularity: str = "tensor"):
         super().__init__(name=name, backend=backend)
         if not isinstance(weights, Int8Weights):
             raise TypeError(f"{self}: weights must be Int8Weights, got {type(weights).__name__}")
+        if input_granularity not in ("tensor", "row"):
+            raise ValueError(f"{self}: input_granularity must be 'tensor' or 'row', got {input_granularity!r}")
+        if input_granularity == "row" and input_range is not None:
+            raise ValueError(f"{self}: input_granularity='row' is dynamic; it takes no input_range")
         self.weights_int8 = weights
         self.units = weights.out_features
         self.activation = validation.activation_name(activation, str(self))
+        self.input_granularity = input_granularity
         self._set_input_range(input_range, weights.safe_a_max)
         self._set_bias(bias, self.units)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: weights.in_features})
@@ -95,7 +103,8 @@ class QuantizedDense(_Quantized):
 
     def call(self, x: np.ndarray) -> np.ndarray:
         return ops.linear_int8(x, self.weights_int8, self.bias, self.activation, x_scale=self.input_scale,
-                               x_zero_point=self.input_zero_point, x_qmax=self.input_qmax, backend=self.backend)
+                               x_zero_point=self.input_zero_point, x_qmax=self.input_qmax,
+                               x_granularity=self.input_granularity, backend=self.backend)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape[:-1]) + (self.units,)
@@ -111,8 +120,14 @@ class QuantizedDense(_Quantized):
         dense.set_weights([self.weights_int8.dequantize().T] + ([] if self.bias is None else [self.bias]))
         return dense
 
+    def profile_info(self) -> dict:
+        info = super().profile_info()
+        if self.input_granularity == "row":
+            info["why"] = info["why"].replace("dynamic activation scale", "dynamic activation scale per row")
+        return info
+
     def get_config(self) -> dict:
-        return {**super().get_config(), "units": self.units}
+        return {**super().get_config(), "units": self.units, "input_granularity": self.input_granularity}
 
 
 class QuantizedConv2D(_Quantized):

@@ -275,7 +275,6 @@ def _norm(plan, prefix: str) -> list:
 
 
 PAIR_QMAX = 127  # |w0| + |w1| of same-signed neighbours: rounding keeps it <= 128, so a * pair fits int16 for a <= 255
-_ACTIVATION_FLOOR = {"gelu": -0.17, "relu": 0.0}  # a lower bound of the activation's outputs (GELU's minimum is -0.16997)
 
 # Sentences (none of them in tests/test_bert.py) whose float32 run calibrates the smoothing factors.
 CALIBRATION_SENTENCES = (
@@ -335,36 +334,6 @@ class SmoothedQuantizedDense(QuantizedDense):
         return dense
 
 
-class TokenQuantizedDense(QuantizedDense):
-    """``x @ W.T + b`` (no activation) for x bounded below by ``floor`` (a GELU's output),
-    with each token's (row's) own activation scale.
-
-    The feed-forward output's input has a few tokens with values 20x the others (on
-    MiniLM up to 25 where most rows stay below 2): one scale per call leaves the other
-    tokens a handful of codes. Each row is mapped to [0, 1] on its range [floor, row max]
-    and quantized with the fixed scale 1 / qmax, the int32 products are scaled back per
-    row, and floor * sum_k W + b is added. It costs a pass over the input and one over
-    the output per call.
-    """
-
-    def __init__(self, layer: Dense, floor: float):
-        super().__init__(quantize_weights(layer.kernel, layer.backend), layer.bias, None, name=layer.name,
-                         backend=layer.backend)
-        self.floor = np.float32(floor)
-        bias = 0 if layer.bias is None else layer.bias
-        self.offset = (self.floor * self.weights_int8.dequantize().sum(axis=1) + bias).astype(np.float32)
-
-    def call(self, x: np.ndarray) -> np.ndarray:
-        span = np.maximum(x.max(axis=1, keepdims=True, initial=self.floor) - self.floor, np.float32(1e-30))
-        unit = x - self.floor
-        unit /= span
-        y = ops.linear_int8(unit, self.weights_int8, x_scale=1 / self.input_qmax, x_zero_point=0,
-                            x_qmax=self.input_qmax, backend=self.backend)
-        y *= span
-        y += self.offset
-        return y
-
-
 class _Observed(Layer):
     """A float layer that records max |x| per input channel of its inputs (calibration)."""
 
@@ -387,24 +356,25 @@ def quantize_encoder(encoder: BertEncoder, input_ids, attention_mask=None) -> Be
     Which projection gets what was measured on all-MiniLM-L6-v2 (33 sentences, worst /
     mean sentence cosine to float32): one scale per call everywhere 0.974 / 0.992;
     qkv and feed-forward input smoothed (SmoothedQuantizedDense) 0.987 / 0.996; and the
-    feed-forward output per token (TokenQuantizedDense) 0.994 / 0.999, about 5% slower
-    than one scale per call. The attention output keeps one scale per call (smoothing or
-    per-token scales there did not help).
+    feed-forward output with one scale per token (x_granularity="row": its input, a GELU
+    output, has a few tokens 20x larger than the rest) 0.995 / 0.999. The attention output keeps
+    one scale per call (smoothing or per-token scales there did not help).
     """
     twin = copy.deepcopy(encoder)
     for block in twin.blocks:
         block.qkv, block.intermediate = _Observed(block.qkv), _Observed(block.intermediate)
     twin(input_ids, attention_mask)
-    floor = _ACTIVATION_FLOOR[encoder.config.hidden_act]
     for block in twin.blocks:
         block.qkv = SmoothedQuantizedDense.calibrated(block.qkv.layer, block.qkv.absmax)
         block.intermediate = SmoothedQuantizedDense.calibrated(block.intermediate.layer, block.intermediate.absmax)
-        attention_output = block.attention_output
-        block.attention_output = QuantizedDense(quantize_weights(attention_output.kernel, attention_output.backend),
-                                                attention_output.bias, attention_output.activation,
-                                                name=attention_output.name, backend=attention_output.backend)
-        block.output = TokenQuantizedDense(block.output, floor)
+        block.attention_output = _quantized(block.attention_output, "tensor")
+        block.output = _quantized(block.output, "row")
     return twin
+
+
+def _quantized(layer: Dense, input_granularity: str) -> QuantizedDense:
+    return QuantizedDense(quantize_weights(layer.kernel, layer.backend), layer.bias, layer.activation,
+                          name=layer.name, backend=layer.backend, input_granularity=input_granularity)
 
 
 def minilm_path() -> Path:

@@ -12,7 +12,7 @@
 import numpy as np
 from numba import njit, prange
 
-from pykernels.formats.qtensor import dynamic_qparams
+from pykernels.formats.qtensor import dynamic_qparams, dynamic_row_qparams
 from pykernels.numba.activations import CODES, activate, set_threads
 
 PER = {"tensor": 0, "row": 1, "col": 2}
@@ -91,14 +91,13 @@ def _int_codes(a, flip, codes, rowsum):
 
 
 @njit(cache=True)
-def _float_codes(a, scale, zero_point, qmax, codes, rowsum):
-    zp = np.empty(1, np.int32)
-    zp[0] = zero_point
-    sc = np.empty(1, np.float32)
-    sc[0] = scale
+def _float_codes(a, scales, zero_points, qmax, codes, rowsum):
+    """codes of float32 a with one (scale, zero point) for all rows, or one per row."""
+    per_row = scales.size > 1
     for i in range(a.shape[0]):
         row = np.ascontiguousarray(a[i:i + 1, :])
-        _quantize_row(row, sc, zp, 0, 0, qmax, codes[i:i + 1, :], 0)
+        t = i if per_row else 0
+        _quantize_row(row, scales[t:t + 1], zero_points[t:t + 1], 0, 0, qmax, codes[i:i + 1, :], 0)
         s = 0
         for p in range(a.shape[1]):
             s += codes[i, p]
@@ -144,9 +143,11 @@ def _dot_4x4(codes, i, w, j, k, last_i, last_j):
 
 
 @njit(cache=True)
-def _store(t, i, j, m, n, k, za, rowsum, colsum, wzp, has_wzp, out, kind, scale, bias, has_bias, mult, bias_s32,
-           has_bias_s32, zc, lo, hi, code):
+def _store(t, i, j, m, n, k, zas, rowsum, colsum, wzp, has_wzp, out, kind, a_scales, w_scale, bias, has_bias, mult,
+           bias_s32, has_bias_s32, zc, lo, hi, code):
     for r in range(min(4, m - i)):
+        row = i + r if zas.size > 1 else 0  # the row's own (scale, zero point), or the tensor's
+        za = zas[row]
         for c in range(min(4, n - j)):
             zb = np.int64(wzp[j + c]) if has_wzp else np.int64(0)
             s = (np.int64(np.int32(t[4 * r + c])) - zb * rowsum[i + r] - np.int64(za) * colsum[j + c]
@@ -155,7 +156,7 @@ def _store(t, i, j, m, n, k, za, rowsum, colsum, wzp, has_wzp, out, kind, scale,
             if kind == OUT_S32:
                 out[i + r, j + c] = s
             elif kind == OUT_F32:
-                v = np.float32(s) * scale[j + c]
+                v = np.float32(s) * (a_scales[row] * w_scale[j + c])
                 if has_bias:
                     v += bias[j + c]
                 out[i + r, j + c] = activate(v, code)
@@ -166,7 +167,7 @@ def _store(t, i, j, m, n, k, za, rowsum, colsum, wzp, has_wzp, out, kind, scale,
 
 
 @njit(cache=True, parallel=True)
-def _gemm(codes, za, rowsum, w, colsum, wzp, has_wzp, out, kind, scale, bias, has_bias, mult, bias_s32,
+def _gemm(codes, zas, rowsum, w, colsum, wzp, has_wzp, out, kind, a_scales, w_scale, bias, has_bias, mult, bias_s32,
           has_bias_s32, zc, lo, hi, code, col_cuts):
     m, k = codes.shape
     n = w.shape[0]
@@ -174,8 +175,8 @@ def _gemm(codes, za, rowsum, w, colsum, wzp, has_wzp, out, kind, scale, bias, ha
         for j in range(col_cuts[t], col_cuts[t + 1], 4):
             for i in range(0, m, 4):
                 tile = _dot_4x4(codes, i, w, j, np.uint64(k), m - 1, n - 1)
-                _store(tile, i, j, m, n, k, za, rowsum, colsum, wzp, has_wzp, out, kind, scale, bias, has_bias, mult,
-                       bias_s32, has_bias_s32, zc, lo, hi, code)
+                _store(tile, i, j, m, n, k, zas, rowsum, colsum, wzp, has_wzp, out, kind, a_scales, w_scale, bias,
+                       has_bias, mult, bias_s32, has_bias_s32, zc, lo, hi, code)
 
 
 _NONE_F32 = np.zeros(1, np.float32)
@@ -184,22 +185,24 @@ _NONE_I32 = np.zeros(1, np.int32)
 
 
 def gemm_int8(a, a_zero_point, a_scale, a_qmax, weights, out, bias=None, multiplier=None, bias_s32=None,
-              out_zero_point=0, activation="none"):
+              out_zero_point=0, activation="none", a_per_row=False):
     m, k = a.shape
     n = out.shape[1]
     if m == 0 or n == 0:
         return
-    if a_scale is None:
-        a_scale, a_zero_point = dynamic_qparams(a, a_qmax, "gemm_int8")
-    scale = np.float32(a_scale) * weights.scale
+    if a_per_row:
+        a_scales, zas = dynamic_row_qparams(a, a_qmax, "gemm_int8")
+    else:
+        if a_scale is None:
+            a_scale, a_zero_point = dynamic_qparams(a, a_qmax, "gemm_int8")
+        a_scales, zas = np.array([a_scale], np.float32), np.array([a_zero_point], np.int32)
     codes = np.empty((m, k), np.uint8)
     rowsum = np.empty(m, np.int64)
-    za = a_zero_point
     if a.dtype == np.float32:
-        _float_codes(a, np.float32(a_scale), np.int32(a_zero_point), a_qmax, codes, rowsum)
+        _float_codes(a, a_scales, zas, a_qmax, codes, rowsum)
     else:
         flip = 128 if a.dtype == np.int8 else 0
-        za += flip
+        zas = zas + flip
         _int_codes(a, flip, codes, rowsum)
     kind = OUT_S32 if out.dtype == np.int32 else (OUT_F32 if out.dtype == np.float32 else OUT_Q)
     lo, hi = (-128, 127) if out.dtype == np.int8 else (0, 255)
@@ -208,8 +211,9 @@ def gemm_int8(a, a_zero_point, a_scale, a_qmax, weights, out, bias=None, multipl
     threads = _threads(m * n * max(k, 1) // 16)
     cuts = (np.arange(threads + 1) * (-(-n // 4)) // threads * 4).clip(0, n).astype(np.int64)
     wzp = weights.zero_point
-    _gemm(codes, za, rowsum, weights.data, weights.colsum.astype(np.int64), _NONE_I32 if wzp is None else wzp,
-          wzp is not None, out, kind, scale, _NONE_F32 if bias is None else bias,
+    _gemm(codes, zas.astype(np.int64), rowsum, weights.data, weights.colsum.astype(np.int64),
+          _NONE_I32 if wzp is None else wzp, wzp is not None, out, kind, a_scales, weights.scale,
+          _NONE_F32 if bias is None else bias,
           bias is not None, _NONE_F64 if multiplier is None else multiplier,
           _NONE_I32 if bias_s32 is None else bias_s32, bias_s32 is not None, out_zero_point, lo, hi,
           CODES[activation], cuts)

@@ -7,12 +7,14 @@ said otherwise; ``per`` is "tensor", "row" or "col": where the 1-D parameters va
     dequantize(q, scale, zero_point, per, y)             y = (q - zp) * scale
     requantize(x, multiplier, zero_point, per, lo, hi, q)  q = clamp(rint(f64(x) * m) + zp, lo, hi)
     gemm_int8(a, a_zero_point, a_scale, a_qmax, weights, out, bias=None, multiplier=None,
-              bias_s32=None, out_zero_point=0, activation="none")
+              bias_s32=None, out_zero_point=0, activation="none", a_per_row=False)
 
 ``gemm_int8``: S = (A - za) @ (W - zw).T exactly, A (M, K) uint8 / int8 with any strides
 or float32 quantized to codes clamp(rint(a / a_scale) + za, 0, a_qmax) -- with a_scale
 None, a_scale and za come from A's own range (formats.qtensor.dynamic_qparams; NaN / inf
--> ValueError); ``weights`` an Int8Weights (W, zw, scales, column sums); ``out`` (M, N)
+-> ValueError), with a_per_row (float32 A and out only) each row's from the row's own
+range (formats.qtensor.dynamic_row_qparams: za and a_scale below are the row's);
+``weights`` an Int8Weights (W, zw, scales, column sums); ``out`` (M, N)
 C-contiguous int32 (S), float32 (act(S * (float32(a_scale) * w_scale) + bias)) or uint8
 / int8 (requantized from S + bias_s32 with multiplier and out_zero_point; relu clamps at
 the zero point). The semantics are those of
@@ -188,13 +190,16 @@ def _scalar_qparams(scale, zero_point, dtype, op: str) -> tuple[np.float32, int]
 
 def linear_int8(x: np.ndarray, weights: Int8Weights, bias: np.ndarray | None = None, activation: str | None = None,
                 *, x_scale: float | None = None, x_zero_point: int | None = None, x_qmax: int | None = None,
-                out_dtype=np.float32, out_scale: float | None = None, out_zero_point: int = 0,
-                out: np.ndarray | None = None, backend: str = "auto") -> np.ndarray:
+                x_granularity: str = "tensor", out_dtype=np.float32, out_scale: float | None = None,
+                out_zero_point: int = 0, out: np.ndarray | None = None, backend: str = "auto") -> np.ndarray:
     """``act(x @ W.T + bias)`` on int8 weights, x (..., in_features).
 
     x float32 is quantized to uint8 codes [0, x_qmax] on the fly: with ``x_scale`` /
     ``x_zero_point`` (static) or, when they are None, from its own min/max on every call
-    (dynamic). x_qmax defaults to ``weights.safe_a_max``, the range on which the AVX2
+    (dynamic): over the whole of x (``x_granularity="tensor"``) or each row (token) on its
+    own range (``"row"``, float32 output: a few tokens with large values then cost the
+    others no precision; the kernel picks each row's scale while it packs the row, at no
+    extra pass over x). x_qmax defaults to ``weights.safe_a_max``, the range on which the AVX2
     kernel never saturates. x uint8 / int8 are codes already (x_scale, x_zero_point
     required). The result is float32 (dequantized, fused) or, with ``out_dtype`` uint8 /
     int8, requantized with ``out_scale`` / ``out_zero_point`` (activation none or relu).
@@ -204,6 +209,9 @@ def linear_int8(x: np.ndarray, weights: Int8Weights, bias: np.ndarray | None = N
     op = "linear_int8"
     if is_device_array(x):
         from pykernels.ops import device
+        if x_granularity != "tensor":
+            raise ValueError(f"{op}: device codes x have one x_scale; x_granularity must be 'tensor', "
+                             f"got {x_granularity!r}")
         return device.linear_int8(x, weights, bias, activation, x_scale=x_scale, out=out, backend=backend)
     if not isinstance(weights, Int8Weights):
         raise TypeError(f"{op}: weights must be Int8Weights, got {type(weights).__name__}")
@@ -222,6 +230,12 @@ def linear_int8(x: np.ndarray, weights: Int8Weights, bias: np.ndarray | None = N
     allowed = validation.ACTIVATIONS if float_out else QUANTIZED_OUTPUT_ACTIVATIONS
     activation = validation.activation_name(activation, op, allowed)
     rows = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+    if x_granularity not in ("tensor", "row"):
+        raise ValueError(f"{op}: x_granularity must be 'tensor' or 'row', got {x_granularity!r}")
+    per_row = x_granularity == "row"
+    if per_row and not (x.dtype == _F32 and x_scale is None and x_zero_point is None and float_out):
+        raise ValueError(f"{op}: x_granularity='row' quantizes float32 x dynamically (no x_scale / x_zero_point) "
+                         f"for a float32 output; got x {x.dtype}, x_scale {x_scale}, out_dtype {out_dt}")
     if x.dtype == _F32:
         qmax = weights.safe_a_max if x_qmax is None else validation.integer(x_qmax, op, "x_qmax", minimum=1)
         if qmax > 255:
@@ -256,7 +270,7 @@ def linear_int8(x: np.ndarray, weights: Int8Weights, bias: np.ndarray | None = N
         target, user_out = validation.output(out, shape, op, (x,))
         fused = "none" if activation == "softmax" else activation
         kernel(rows, x_zero_point, x_scale, qmax, weights, target.reshape(rows.shape[0], n), bias=bias,
-               activation=fused)
+               activation=fused, a_per_row=per_row)
         if activation == "softmax":
             resolve("softmax", backend)(target.reshape(-1, n), target.reshape(-1, n))
         return validation.finish(target, user_out)

@@ -1,7 +1,7 @@
 """The int8 reference as a registry backend: the kernel contracts of pykernels.ops.int8."""
 import numpy as np
 
-from pykernels.formats.qtensor import dynamic_qparams
+from pykernels.formats.qtensor import dynamic_qparams, dynamic_row_qparams
 from pykernels.reference import conv, int8
 
 
@@ -23,12 +23,14 @@ def requantize(x, multiplier, zero_point, per, lo, hi, q):
 
 
 def gemm_int8(a, a_zero_point, a_scale, a_qmax, weights, out, bias=None, multiplier=None, bias_s32=None,
-              out_zero_point=0, activation="none"):
-    if a_scale is None:
+              out_zero_point=0, activation="none", a_per_row=False):
+    if a_per_row:  # one (scale, zero point) per row, as columns that broadcast over A and S
+        a_scale, a_zero_point = (p[:, None] for p in dynamic_row_qparams(a, a_qmax, "gemm_int8"))
+    elif a_scale is None:
         a_scale, a_zero_point = dynamic_qparams(a, a_qmax, "gemm_int8")
     codes, za = int8.activation_codes(a, a_zero_point, a_scale, a_qmax)
     s = int8.gemm_s64(codes, za, weights.data, weights.zero_point)
-    scale = np.float32(a_scale) * weights.scale
+    scale = np.asarray(a_scale, np.float32) * weights.scale  # (N,), or (M, N) per row
     out[...] = int8.gemm_int8(s, out.dtype, scale, bias, multiplier, bias_s32, out_zero_point, activation)
 
 

@@ -61,7 +61,7 @@ void conv2d_int8_nhwc(const Conv2dInt8Problem& p) {
                              p.gemm.k};
     Int8GemmArgs g = p.gemm;
     g.m = std::min(chunk, m - row0);
-    g.a = nullptr, g.a_dtype = Int8Dtype::U8, g.a_dynamic = false;
+    g.a = nullptr, g.a_dtype = Int8Dtype::U8, g.a_dynamic_rows = false;
     g.a_rows = im2col_codes, g.a_rows_ctx = &source;
     g.c = static_cast<char*>(p.gemm.c) + row0 * c_row_bytes;
     gemm_int8(g);

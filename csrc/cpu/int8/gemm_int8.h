@@ -9,7 +9,8 @@
 //
 // A is uint8, int8 (shifted to uint8 codes, za + 128) or float32 quantized on the fly to
 // uint8 codes in [0, a_qmax] (dynamically: a_scale and za from A's own range, see
-// int8_dynamic_qparams); any strides. B is prepacked once (int8_pack_b) into panels of
+// int8_dynamic_qparams, or per row from each row's range with a_dynamic_rows: then
+// za and a_scale above are row i's); any strides. B is prepacked once (int8_pack_b) into panels of
 // 16 columns; its column sums give the za correction, the row sums of A (made while A is
 // packed) the zb correction. The corrections are applied in wrapping int32 arithmetic,
 // which is exact whenever S itself fits in int32 (the Python op checks that bound before
@@ -46,7 +47,7 @@ struct Int8GemmArgs {
   int32_t a_zero_point = 0;           // za, in A's own dtype
   float a_scale = 1.0f;               // F32 A only: codes = clamp(rint(a / a_scale) + za, 0, a_qmax)
   int32_t a_qmax = 255;
-  bool a_dynamic = false;             // F32 A only: a_scale and a_zero_point come from A's range
+  bool a_dynamic_rows = false;        // F32 A, F32 C: each row's scale and zero point from its own range
   Int8RowSource a_rows = nullptr;     // U8 A only: rows from a_rows(a_rows_ctx, i, row), not from a
   const void* a_rows_ctx = nullptr;
   const int8_t* b_packed = nullptr;     // int8_pack_b
@@ -67,7 +68,8 @@ struct Int8GemmArgs {
 };
 
 // Runs on get_num_threads() OpenMP threads. Assumes valid arguments (capi checks them).
-void gemm_int8(const Int8GemmArgs& args);
+// Returns false, having written nothing, when a_dynamic_rows finds NaN or inf in A.
+bool gemm_int8(const Int8GemmArgs& args);
 
 // Dynamic quantization of float32 A onto uint8 codes [0, a_qmax]: lo = min(A, 0),
 // hi = max(A, 0), scale = float32(max((hi - lo) / a_qmax, FLT_MIN)) (1 when that is

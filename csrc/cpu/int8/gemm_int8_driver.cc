@@ -37,16 +37,36 @@ constexpr int64_t kABlockBytes = 192 * 1024;
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 struct PackedA {
-  uint8_t* codes;   // row i at codes + i * k4 (zero-padded to k4)
-  int32_t* rowsum;  // m values: sum of the codes of each row (with zb only)
-  int32_t amax;     // the largest code
-  int32_t za;       // the zero point of the codes
+  uint8_t* codes;     // row i at codes + i * k4 (zero-padded to k4)
+  int32_t* rowsum;    // m values: sum of the codes of each row (with zb only)
+  int32_t amax;       // the largest code
+  int32_t za;         // the zero point of the codes
+  float* row_scale;   // a_dynamic_rows: m values, each row's scale and zero point
+  int32_t* row_za;
+  bool finite;        // false when a_dynamic_rows met NaN or inf (nothing else is valid then)
+  int32_t za_of(int64_t i) const { return row_za ? row_za[i] : za; }
+  float scale_of(int64_t i, float a_scale) const { return row_scale ? row_scale[i] : a_scale; }
 };
 
+// The dynamic parameters of values in [lo, hi] (see int8_dynamic_qparams); false unless
+// both are finite.
+bool range_qparams(float lo, float hi, int32_t qmax, float* scale, int32_t* zero_point) {
+  lo = std::min(lo, 0.0f), hi = std::max(hi, 0.0f);
+  if (!std::isfinite(lo) || !std::isfinite(hi)) return false;
+  const double range = (static_cast<double>(hi) - static_cast<double>(lo)) / qmax;
+  float s = static_cast<float>(std::max(range, static_cast<double>(FLT_MIN)));
+  if (s == FLT_MIN) s = 1.0f;
+  const double zp = -std::nearbyint(static_cast<double>(lo) / static_cast<double>(s));
+  *scale = s;
+  *zero_point = static_cast<int32_t>(std::min<double>(std::max(zp, 0.0), qmax));
+  return true;
+}
+
 // Row i of A as uint8 codes into row[0 : k4] (zero-padded); returns its sum (0 when there
-// are no zb to correct), updates amax.
-int32_t row_codes(const Int8GemmArgs& g, int64_t i, int64_t k4, float* fbuf, uint8_t* __restrict row,
-                  int32_t* amax) {
+// are no zb to correct), updates amax; with a_dynamic_rows, chooses the row's parameters
+// (the row is still in L1 when it is quantized) and clears *finite on NaN or inf.
+int32_t row_codes(const Int8GemmArgs& g, const PackedA& pa, int64_t i, int64_t k4, float* fbuf,
+                  uint8_t* __restrict row, int32_t* amax, bool* finite) {
   const int64_t k = g.k;
   if (g.a_dtype == Int8Dtype::F32) {
     const float* src = static_cast<const float*>(g.a) + i * g.a_rs;
@@ -54,7 +74,18 @@ int32_t row_codes(const Int8GemmArgs& g, int64_t i, int64_t k4, float* fbuf, uin
       for (int64_t p = 0; p < k; ++p) fbuf[p] = src[p * g.a_cs];
       src = fbuf;
     }
-    const QuantizeParams qp{&g.a_scale, 0, &g.a_zero_point, 0, 0, g.a_qmax};
+    const float* scale = &g.a_scale;
+    const int32_t* zero_point = &g.a_zero_point;
+    if (pa.row_scale) {
+      float lo = 0.0f, hi = 0.0f;
+      const bool nan = k > 0 && minmax_row(src, k, &lo, &hi);
+      if (nan || !range_qparams(lo, hi, g.a_qmax, &pa.row_scale[i], &pa.row_za[i])) {
+        *finite = false;
+        pa.row_scale[i] = 1.0f, pa.row_za[i] = 0;
+      }
+      scale = &pa.row_scale[i], zero_point = &pa.row_za[i];
+    }
+    const QuantizeParams qp{scale, 0, zero_point, 0, 0, g.a_qmax};
     quantize_row(src, k, qp, QDtype::U8, row);
   } else if (g.a_rows) {
     g.a_rows(g.a_rows_ctx, i, row);
@@ -80,40 +111,46 @@ int32_t row_codes(const Int8GemmArgs& g, int64_t i, int64_t k4, float* fbuf, uin
   return static_cast<int32_t>(sum);
 }
 
-// Codes, row sums and the largest code of A; rows are independent, so threads split them.
+// Codes, row sums and the largest code of A (and each row's parameters with
+// a_dynamic_rows); rows are independent, so threads split them.
 PackedA pack_a(const Int8GemmArgs& g, int64_t k4, int threads) {
-  static thread_local ScratchBuffer codes_scratch, sum_scratch;
+  static thread_local ScratchBuffer codes_scratch, sum_scratch, scale_scratch, za_scratch;
+  const bool rows = g.a_dynamic_rows;
   PackedA pa{reinterpret_cast<uint8_t*>(codes_scratch.floats(g.m * k4 / 4 + 16)),
              reinterpret_cast<int32_t*>(sum_scratch.floats(g.m)), 0,
-             g.a_zero_point + (g.a_dtype == Int8Dtype::S8 ? 128 : 0)};
+             g.a_zero_point + (g.a_dtype == Int8Dtype::S8 ? 128 : 0),
+             rows ? scale_scratch.floats(g.m) : nullptr,
+             rows ? reinterpret_cast<int32_t*>(za_scratch.floats(g.m)) : nullptr, true};
   int32_t amax = 0;
-#pragma omp parallel num_threads(threads) reduction(max : amax) if (threads > 1)
+  bool finite = true;
+#pragma omp parallel num_threads(threads) reduction(max : amax) reduction(&& : finite) if (threads > 1)
   {
     static thread_local ScratchBuffer float_scratch;
     float* fbuf = g.a_dtype == Int8Dtype::F32 && g.a_cs != 1 ? float_scratch.floats(g.k) : nullptr;
 #pragma omp for schedule(static)
-    for (int64_t i = 0; i < g.m; ++i) pa.rowsum[i] = row_codes(g, i, k4, fbuf, pa.codes + i * k4, &amax);
+    for (int64_t i = 0; i < g.m; ++i) pa.rowsum[i] = row_codes(g, pa, i, k4, fbuf, pa.codes + i * k4, &amax, &finite);
   }
-  pa.amax = amax;
+  pa.amax = amax, pa.finite = finite;
   return pa;
 }
 
-// Per-column part of the zero-point correction, k * za * zb(j) - za * colsum(j) (wrapping),
-// or nullptr when za = 0 and there are no zb: then S = acc and the epilogue adds nothing.
-const int32_t* column_fix(const Int8GemmArgs& g, int32_t za) {
-  if (za == 0 && !g.b_zero_point) return nullptr;
+// The per-column factor of the zero-point correction, k * zb(j) - colsum(j) (wrapping),
+// times za (of the row) in the epilogue; nullptr when za = 0 (every row's) and there are
+// no zb: then S = acc and the epilogue adds nothing.
+const int32_t* column_fix(const Int8GemmArgs& g, const PackedA& pa) {
+  if (pa.za == 0 && !pa.row_za && !g.b_zero_point) return nullptr;
   static thread_local ScratchBuffer scratch;
   auto* fix = reinterpret_cast<uint32_t*>(scratch.floats(g.n));
-  const uint32_t uza = static_cast<uint32_t>(za), kk = static_cast<uint32_t>(g.k);
+  const uint32_t kk = static_cast<uint32_t>(g.k);
   for (int64_t j = 0; j < g.n; ++j) {
     const uint32_t zb = g.b_zero_point ? static_cast<uint32_t>(g.b_zero_point[j]) : 0u;
-    fix[j] = kk * uza * zb - uza * static_cast<uint32_t>(g.b_colsum[j]);
+    fix[j] = kk * zb - static_cast<uint32_t>(g.b_colsum[j]);
   }
   return reinterpret_cast<const int32_t*>(fix);
 }
 
-// S = acc - zb(j) * rowsum(i) + fix(j), in wrapping arithmetic, then the output conversion,
-// for the tile C[i0 : i0 + rows, j0 : j0 + cols].
+// S = acc - zb(j) * rowsum(i) + za(i) * fix(j), in wrapping arithmetic, then the output
+// conversion, for the tile C[i0 : i0 + rows, j0 : j0 + cols].
 void epilogue(const Int8GemmArgs& g, const PackedA& pa, const int32_t* fix, int32_t* tile, int64_t i0, int64_t j0,
               int64_t rows, int64_t cols) {
   if (fix) {
@@ -121,11 +158,11 @@ void epilogue(const Int8GemmArgs& g, const PackedA& pa, const int32_t* fix, int3
     const auto* zb = reinterpret_cast<const uint32_t*>(g.b_zero_point ? g.b_zero_point + j0 : nullptr);
     for (int64_t r = 0; r < rows; ++r) {  // vectorized
       auto* t = reinterpret_cast<uint32_t*>(tile + 16 * r);
-      const uint32_t rs = static_cast<uint32_t>(pa.rowsum[i0 + r]);
+      const uint32_t rs = static_cast<uint32_t>(pa.rowsum[i0 + r]), za = static_cast<uint32_t>(pa.za_of(i0 + r));
       if (zb) {
-        for (int64_t s = 0; s < cols; ++s) t[s] += f[s] - zb[s] * rs;
+        for (int64_t s = 0; s < cols; ++s) t[s] += za * f[s] - zb[s] * rs;
       } else {
-        for (int64_t s = 0; s < cols; ++s) t[s] += f[s];
+        for (int64_t s = 0; s < cols; ++s) t[s] += za * f[s];
       }
     }
   }
@@ -144,8 +181,9 @@ void epilogue(const Int8GemmArgs& g, const PackedA& pa, const int32_t* fix, int3
       for (int64_t r = 0; r < rows; ++r) {
         float* out = static_cast<float*>(g.c) + (i0 + r) * g.c_rs + j0;
         const int32_t* t = tile + 16 * r;
+        const float a_scale = pa.scale_of(i0 + r, g.a_scale);
         for (int64_t s = 0; s < cols; ++s) {
-          const float v = static_cast<float>(t[s]) * (g.a_scale * g.scale[j0 + s]) + (g.bias ? g.bias[j0 + s] : 0.0f);
+          const float v = static_cast<float>(t[s]) * (a_scale * g.scale[j0 + s]) + (g.bias ? g.bias[j0 + s] : 0.0f);
           out[s] = g.activation == Activation::Relu ? std::max(v, 0.0f) : v;
         }
       }
@@ -194,22 +232,16 @@ bool int8_dynamic_qparams(const Int8GemmArgs& g, float* scale, int32_t* zero_poi
     finite &= !minmax_row(src, g.k, &rlo, &rhi);
     lo = std::min(lo, rlo), hi = std::max(hi, rhi);
   }
-  if (!finite || !std::isfinite(lo) || !std::isfinite(hi)) return false;
-  const double range = (static_cast<double>(hi) - static_cast<double>(lo)) / g.a_qmax;
-  float s = static_cast<float>(std::max(range, static_cast<double>(FLT_MIN)));
-  if (s == FLT_MIN) s = 1.0f;
-  const double zp = -std::nearbyint(static_cast<double>(lo) / static_cast<double>(s));
-  *scale = s;
-  *zero_point = static_cast<int32_t>(std::min<double>(std::max(zp, 0.0), g.a_qmax));
-  return true;
+  return finite && range_qparams(lo, hi, g.a_qmax, scale, zero_point);
 }
 
-void gemm_int8(const Int8GemmArgs& g) {
-  if (g.m == 0 || g.n == 0) return;
+bool gemm_int8(const Int8GemmArgs& g) {
+  if (g.m == 0 || g.n == 0) return true;
   const int64_t groups = ceil_div(g.k, 4), k4 = groups * 4;
   const int threads = threads_for(g);
   const PackedA pa = pack_a(g, k4, threads);
-  const int32_t* fix = column_fix(g, pa.za);
+  if (!pa.finite) return false;
+  const int32_t* fix = column_fix(g, pa);
   const bool direct = g.c_dtype == Int8Dtype::S32 && !fix;  // whole tiles are the result: no epilogue
   const Int8Kernels& kernels = int8_kernels();
   const Int8Ukernel* table = pa.amax <= g.b_safe_a_max ? kernels.plain : kernels.split;
@@ -236,6 +268,7 @@ void gemm_int8(const Int8GemmArgs& g) {
       }
     }
   });
+  return true;
 }
 
 }  // namespace pk
