@@ -115,6 +115,21 @@ def test_blocked_threads(backend, threads, m, k, n, b_transposed, rng):
     check_on_threads(threads, backend, a, b, **kw)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 7])
+@pytest.mark.parametrize("transpose_a,transpose_b", [(False, False), (True, True), (False, True), (True, False)])
+def test_narrow_n(backend, threads, n, transpose_a, transpose_b, rng):
+    # N < 8 runs as dots over row blocks of 4 (sgemm_narrow): 4 columns of W at a time and
+    # the last 1..3 together; A or B not contiguous along K is copied; rows split over
+    # threads; bias per row, C +=, activation.
+    m, k = 203, 517
+    a = random_f32(rng, (k, m)).T if transpose_a else random_f32(rng, (m, k))
+    b = np.ascontiguousarray(random_f32(rng, (n, k))).T if transpose_b else random_f32(rng, (k, n))
+    kw = dict(bias=random_f32(rng, (m,)), bias_axis=0, activation="gelu", c=random_f32(rng, (m, n)))
+    check_on_threads(threads, backend, a, b, **kw)
+
+
 # M = 1 with more than 8 MiB of B on one thread: the skinny row sweep takes 8 rows at a
 # time (sgemm_skinny_avx2.cc). K = 8q + 7 leaves a 4-row pass and 3 single rows; N = 16q +
 # 9 a column group of 8 and a masked one; B rows strided (a column slice), A columns too.

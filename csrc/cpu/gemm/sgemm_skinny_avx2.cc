@@ -166,7 +166,12 @@ void dot_kernel(int64_t n, int64_t k, const float* a, int64_t a_rs, const float*
                 int64_t c_rs, bool accumulate) {
   int64_t j = 0;
   for (; j + 4 <= n; j += 4) dot_block<M, 4>(k, a, a_rs, w + j * w_rs, w_rs, c + j, c_rs, accumulate);
-  for (; j < n; ++j) dot_block<M, 1>(k, a, a_rs, w + j * w_rs, w_rs, c + j, c_rs, accumulate);
+  // The last 1..3 rows of W in one pass over the rows of A, not one pass each.
+  switch (n - j) {
+    case 3: return dot_block<M, 3>(k, a, a_rs, w + j * w_rs, w_rs, c + j, c_rs, accumulate);
+    case 2: return dot_block<M, 2>(k, a, a_rs, w + j * w_rs, w_rs, c + j, c_rs, accumulate);
+    case 1: return dot_block<M, 1>(k, a, a_rs, w + j * w_rs, w_rs, c + j, c_rs, accumulate);
+  }
 }
 
 }  // namespace
