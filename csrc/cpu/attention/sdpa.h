@@ -42,7 +42,8 @@ const char* sdpa_kernel_name();
 
 // ---- The microkernels of one ISA (the driver, sdpa_driver.cc, does everything else). ----
 //
-// Tile: SDPA_MR query rows against a key block. Packed operands (made by the driver):
+// Tile: SDPA_MR query rows against a key block. Packed operands (made by the driver, kp
+// through the ISA's pack_keys):
 //   q:  SDPA_MR rows of D floats, pre-multiplied by scale * log2(e) (scores in log2 units)
 //   kp: ceil(keys / 16) panels, panel p = D x 16 floats (key p*16 + c at [d * 16 + c]),
 //       zero past the last key
@@ -52,6 +53,9 @@ const char* sdpa_kernel_name();
 constexpr int64_t SDPA_MR = 6;
 
 struct SdpaKernels {
+  // kp = keys rows of D floats (key j at k + j * k_sn) as ceil(keys / 16) panels, zero
+  // past the last key.
+  void (*pack_keys)(const float* k, int64_t k_sn, int64_t keys, int64_t d, float* kp);
   // s[r, j] = q[r] . key j, for j < 16 * panels.
   void (*scores)(const float* q, int64_t d, const float* kp, int64_t panels, float* s, int64_t s_rs);
   // Online softmax over s[r, :keys] for r < SDPA_MR: updates the running max m[r] and sum

@@ -89,16 +89,7 @@ class Task {
 
   // K block -> panels of 16 keys (D x 16, zero past the last key); V block -> rows of dp.
   void pack_keys(int64_t k0, int64_t keys) {
-    for (int64_t p = 0; p < keys; p += 16) {
-      float* panel = w_.k + p * d_;
-      const int64_t width = std::min<int64_t>(16, keys - p);
-      for (int64_t c = 0; c < width; ++c) {
-        const float* key = k_ + (k0 + p + c) * a_.k_sn;
-        for (int64_t i = 0; i < d_; ++i) panel[i * 16 + c] = key[i];
-      }
-      for (int64_t c = width; c < 16; ++c)
-        for (int64_t i = 0; i < d_; ++i) panel[i * 16 + c] = 0.0f;
-    }
+    kern_.pack_keys(k_ + k0 * a_.k_sn, a_.k_sn, keys, d_, w_.k);
     for (int64_t j = 0; j < keys; ++j) {
       std::memcpy(w_.v + j * dp_, v_ + (k0 + j) * a_.v_sn, static_cast<size_t>(dv_) * sizeof(float));
       std::fill(w_.v + j * dp_ + dv_, w_.v + (j + 1) * dp_, 0.0f);

@@ -1,11 +1,13 @@
 // Flash-attention microkernels, float32, AVX2/FMA: 6 query rows against a block of keys.
 //
+//   pack_keys   K block -> 16-key panels through 8x8 register transposes (the scalar
+//               transpose cost 2 us of a 41 us head at BERT's 128 x 32).
 //   scores      S (6 x 16 per panel) = Q (6 x D) . K panel (D x 16): 12 ymm accumulators,
 //               per d two aligned loads of the packed key panel and six broadcasts of Q,
 //               12 FMAs (the sgemm 6x16 register tile, with D as the reduction).
-//   softmax     online softmax of the 6 score rows in log2 units (Q was pre-scaled by
-//               scale * log2 e), with exp2_softmax_avx2: 12 operations per 8 scores, no
-//               blends. The running max is only moved when a row's block max exceeds it
+//   softmax     online softmax of the 6 score rows, two at a time, in log2 units (Q was
+//               pre-scaled by scale * log2 e), with exp2_softmax_avx2: 12 operations per 8
+//               scores, no blends. The running max is only moved when a row's block max exceeds it
 //               by more than 2^8 (lazy rescaling), so most blocks rescale nothing.
 //   accumulate  O (6 x 16 per panel) = alpha * O + P (6 x keys) . V (keys x 16): the same
 //               12-accumulator tile, reduction over the block's keys; the rescale by alpha
@@ -17,6 +19,9 @@
 // tenth of the FMAs at D = 64 (12 ops per 8 scores against 128 FMAs).
 #include <immintrin.h>
 
+#include <algorithm>
+
+#include "common/transpose8_avx2.h"
 #include "cpu/activation/vmath_f32_avx2.h"
 #include "cpu/attention/sdpa.h"
 
@@ -25,6 +30,31 @@ namespace {
 
 constexpr int64_t MR = SDPA_MR;
 constexpr float LAZY_RESCALE_LOG2 = 8.0f;  // keep the old max while p stays below 2^8
+
+// Groups of 8 keys x 8 dims go through an 8x8 register transpose (a key row becomes a
+// column of its panel); the rest -- a partial group of keys or dims -- one float at a time.
+void pack_keys_8x8(const float* k, int64_t k_sn, int64_t keys, int64_t d, float* kp) {
+  const int64_t d8 = d & ~int64_t{7};
+  for (int64_t p = 0; p < keys; p += 16) {
+    float* panel = kp + p * d;
+    for (int64_t c0 = 0; c0 < 16; c0 += 8) {
+      const int64_t width = std::min<int64_t>(8, std::max<int64_t>(0, keys - p - c0));
+      int64_t i = 0;
+      if (width == 8) {
+        const float* key = k + (p + c0) * k_sn;
+        for (; i < d8; i += 8) {
+          __m256 v[8];
+          for (int t = 0; t < 8; ++t) v[t] = _mm256_loadu_ps(key + t * k_sn + i);
+          transpose8(v);
+          for (int t = 0; t < 8; ++t) _mm256_store_ps(panel + (i + t) * 16 + c0, v[t]);
+        }
+      }
+      for (; i < d; ++i) {
+        for (int64_t c = 0; c < 8; ++c) panel[i * 16 + c0 + c] = c < width ? k[(p + c0 + c) * k_sn + i] : 0.0f;
+      }
+    }
+  }
+}
 
 void scores_6x16(const float* q, int64_t d, const float* kp, int64_t panels, float* s, int64_t s_rs) {
   for (int64_t p = 0; p < panels; ++p) {
@@ -59,37 +89,53 @@ void scores_6x16(const float* q, int64_t d, const float* kp, int64_t panels, flo
 }
 
 // Rows are padded to a multiple of 8 columns; the lanes past `keys` of the last vector
-// are replaced by -inf, so they weigh exactly 0.
-void softmax_rows(float* s, int64_t s_rs, int64_t keys, float* m, float* l, float* alpha) {
+// are replaced by -inf, so they weigh exactly 0. Rows go in pairs, statement by statement:
+// a row alone is one chain of maxima, then one of sums (its exps overlap, its reductions
+// do not), and two rows interleaved keep twice as many operations in flight.
+constexpr int kRowsAtOnce = 2;
+
+void softmax_row_group(float* s, int64_t s_rs, int64_t keys, float* m, float* l, float* alpha) {
+  constexpr int R = kRowsAtOnce;
   const __m256 neg_inf = _mm256_set1_ps(-__builtin_inff());
   const int64_t full = keys & ~int64_t{7};
   const __m256 tail = _mm256_castsi256_ps(_mm256_cmpgt_epi32(
       _mm256_set1_epi32(static_cast<int>(keys - full)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
-  for (int64_t r = 0; r < MR; ++r) {
-    float* row = s + r * s_rs;
-    __m256 vmax = neg_inf;
-    for (int64_t j = 0; j < full; j += 8) vmax = _mm256_max_ps(vmax, _mm256_load_ps(row + j));
-    if (full < keys) {
-      _mm256_store_ps(row + full, _mm256_blendv_ps(neg_inf, _mm256_load_ps(row + full), tail));
-      vmax = _mm256_max_ps(vmax, _mm256_load_ps(row + full));
-    }
-    const float block_max = hmax_avx2(vmax);
+  __m256 vmax[R], shift[R], sum[R];
+  for (int r = 0; r < R; ++r) vmax[r] = neg_inf;
+  for (int64_t j = 0; j < full; j += 8) {
+    for (int r = 0; r < R; ++r) vmax[r] = _mm256_max_ps(vmax[r], _mm256_load_ps(s + r * s_rs + j));
+  }
+  for (int r = 0; r < R && full < keys; ++r) {
+    float* last = s + r * s_rs + full;
+    _mm256_store_ps(last, _mm256_blendv_ps(neg_inf, _mm256_load_ps(last), tail));
+    vmax[r] = _mm256_max_ps(vmax[r], _mm256_load_ps(last));
+  }
+  for (int r = 0; r < R; ++r) {
+    const float block_max = hmax_avx2(vmax[r]);
     float a = 1.0f;
     if (block_max > m[r] + LAZY_RESCALE_LOG2) {  // false for a row masked so far and here
       a = _mm_cvtss_f32(_mm256_castps256_ps128(exp2_softmax_avx2(_mm256_set1_ps(m[r] - block_max))));
       m[r] = block_max;
     }
-    // A row that has attended nothing yet has m = -inf and only -inf scores: 2^(s - 0) = 0.
-    const __m256 shift = _mm256_set1_ps(m[r] == -__builtin_inff() ? 0.0f : m[r]);
-    __m256 sum = _mm256_setzero_ps();
-    for (int64_t j = 0; j < keys; j += 8) {
-      const __m256 p = exp2_softmax_avx2(_mm256_sub_ps(_mm256_load_ps(row + j), shift));
-      _mm256_store_ps(row + j, p);
-      sum = _mm256_add_ps(sum, p);
-    }
-    l[r] = l[r] * a + hsum_avx2(sum);
     alpha[r] = a;
+    // A row that has attended nothing yet has m = -inf and only -inf scores: 2^(s - 0) = 0.
+    shift[r] = _mm256_set1_ps(m[r] == -__builtin_inff() ? 0.0f : m[r]);
+    sum[r] = _mm256_setzero_ps();
   }
+  for (int64_t j = 0; j < keys; j += 8) {
+    for (int r = 0; r < R; ++r) {
+      float* at = s + r * s_rs + j;
+      const __m256 p = exp2_softmax_avx2(_mm256_sub_ps(_mm256_load_ps(at), shift[r]));
+      _mm256_store_ps(at, p);
+      sum[r] = _mm256_add_ps(sum[r], p);
+    }
+  }
+  for (int r = 0; r < R; ++r) l[r] = l[r] * alpha[r] + hsum_avx2(sum[r]);
+}
+
+void softmax_rows(float* s, int64_t s_rs, int64_t keys, float* m, float* l, float* alpha) {
+  static_assert(MR % kRowsAtOnce == 0, "row groups tile the 6 rows");
+  for (int64_t r = 0; r < MR; r += kRowsAtOnce) softmax_row_group(s + r * s_rs, s_rs, keys, m + r, l + r, alpha + r);
 }
 
 // O[:, c:c+16] = alpha * O + P . V[:, c:c+16]. Named accumulators: GCC spills an array of them.
@@ -164,6 +210,6 @@ void accumulate_6x16(const float* s, int64_t s_rs, int64_t keys, const float* vp
 
 }  // namespace
 
-const SdpaKernels sdpa_kernels_f32_6x16_avx2 = {scores_6x16, softmax_rows, accumulate_6x16};
+const SdpaKernels sdpa_kernels_f32_6x16_avx2 = {pack_keys_8x8, scores_6x16, softmax_rows, accumulate_6x16};
 
 }  // namespace pk

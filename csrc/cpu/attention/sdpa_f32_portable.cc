@@ -11,6 +11,19 @@ namespace {
 constexpr int64_t MR = SDPA_MR;
 constexpr float LAZY_RESCALE_LOG2 = 8.0f;
 
+void pack_keys(const float* k, int64_t k_sn, int64_t keys, int64_t d, float* kp) {
+  for (int64_t p = 0; p < keys; p += 16) {
+    float* panel = kp + p * d;
+    const int64_t width = keys - p < 16 ? keys - p : 16;
+    for (int64_t c = 0; c < width; ++c) {
+      const float* key = k + (p + c) * k_sn;
+      for (int64_t i = 0; i < d; ++i) panel[i * 16 + c] = key[i];
+    }
+    for (int64_t c = width; c < 16; ++c)
+      for (int64_t i = 0; i < d; ++i) panel[i * 16 + c] = 0.0f;
+  }
+}
+
 void scores(const float* q, int64_t d, const float* kp, int64_t panels, float* s, int64_t s_rs) {
   for (int64_t p = 0; p < panels; ++p) {
     const float* k = kp + p * d * 16;
@@ -58,6 +71,6 @@ void accumulate(const float* s, int64_t s_rs, int64_t keys, const float* vp, int
 
 }  // namespace
 
-const SdpaKernels sdpa_kernels_f32_portable = {scores, softmax_rows, accumulate};
+const SdpaKernels sdpa_kernels_f32_portable = {pack_keys, scores, softmax_rows, accumulate};
 
 }  // namespace pk
