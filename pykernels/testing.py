@@ -51,5 +51,6 @@ def assert_close(actual: np.ndarray, ref64: np.ndarray, ref32: np.ndarray, *, fa
     err = np.abs(a64[finite] - ref64[finite])
     bound = error_bound(ref64, ref32, factor, floor)
     worst = float(err.max())
+    floor_note = f", at least {floor:.3g}" if floor else ""
     assert worst <= bound, (f"{what}: max error {worst:.3g} exceeds the bound {bound:.3g} "
-                            f"({factor} x float32 NumPy's error + 2 ulp)")
+                            f"({factor} x float32 NumPy's error + 2 ulp{floor_note})")

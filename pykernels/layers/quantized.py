@@ -25,6 +25,7 @@ class _Quantized(Layer):
     the float32 bias, and what the profiler reports."""
 
     kernel_name = ""  # the int8 kernel, for profile_info
+    input_granularity = "tensor"  # a dynamic scale for the whole input, or "row": one per row
 
     def _set_input_range(self, input_range, qmax: int) -> None:
         self.input_qmax = qmax
@@ -47,8 +48,9 @@ class _Quantized(Layer):
         return "dynamic" if self.input_scale is None else "static"
 
     def profile_info(self) -> dict:
+        per_row = " per row" if self.input_granularity == "row" else ""
         activation = ("static activation scale (calibrated)" if self.mode == "static"
-                      else "dynamic activation scale (per call)")
+                      else f"dynamic activation scale{per_row} (per call)")
         return {"bits": 8, "sparsity": None,
                 "why": f"int8 {self.kernel_name}, {activation}, activations in [0, {self.input_qmax}]"}
 
@@ -119,12 +121,6 @@ class QuantizedDense(_Quantized):
         dense.build((None, self.weights_int8.in_features))
         dense.set_weights([self.weights_int8.dequantize().T] + ([] if self.bias is None else [self.bias]))
         return dense
-
-    def profile_info(self) -> dict:
-        info = super().profile_info()
-        if self.input_granularity == "row":
-            info["why"] = info["why"].replace("dynamic activation scale", "dynamic activation scale per row")
-        return info
 
     def get_config(self) -> dict:
         return {**super().get_config(), "units": self.units, "input_granularity": self.input_granularity}

@@ -357,8 +357,8 @@ def quantize_encoder(encoder: BertEncoder, input_ids, attention_mask=None) -> Be
     mean sentence cosine to float32): one scale per call everywhere 0.974 / 0.992;
     qkv and feed-forward input smoothed (SmoothedQuantizedDense) 0.987 / 0.996; and the
     feed-forward output with one scale per token (x_granularity="row": its input, a GELU
-    output, has a few tokens 20x larger than the rest) 0.995 / 0.999. The attention output keeps
-    one scale per call (smoothing or per-token scales there did not help).
+    output, has a few tokens 20x larger than the rest) 0.995 / 0.999. The attention
+    output keeps one scale per call (smoothing or per-token scales there did not help).
     """
     twin = copy.deepcopy(encoder)
     for block in twin.blocks:

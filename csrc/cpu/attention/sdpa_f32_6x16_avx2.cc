@@ -7,8 +7,8 @@
 //               12 FMAs (the sgemm 6x16 register tile, with D as the reduction).
 //   softmax     online softmax of the 6 score rows, two at a time, in log2 units (Q was
 //               pre-scaled by scale * log2 e), with exp2_softmax_avx2: 12 operations per 8
-//               scores, no blends. The running max is only moved when a row's block max exceeds it
-//               by more than 2^8 (lazy rescaling), so most blocks rescale nothing.
+//               scores, no blends. The running max is only moved when a row's block max
+//               exceeds it by more than 2^8 (lazy rescaling), so most blocks rescale nothing.
 //   accumulate  O (6 x 16 per panel) = alpha * O + P (6 x keys) . V (keys x 16): the same
 //               12-accumulator tile, reduction over the block's keys; the rescale by alpha
 //               is folded into loading the accumulators.

@@ -292,19 +292,28 @@ bool skinny_applies(const SgemmArgs& g, const SgemmConfig& cfg) {
   return g.m <= cfg.skinny_m && !g.pack_a && (g.b_cs == 1 || g.b_rs == 1);
 }
 
+// Rows [i, i + rows) of A contiguous along k, as the dot kernel reads them: A itself
+// when it is, else a copy in `scratch`; their row stride goes to *rs.
+const float* rows_along_k(const SgemmArgs& g, int64_t i, int64_t rows, ScratchBuffer& scratch, int64_t* rs) {
+  if (g.a_cs == 1) {
+    *rs = g.a_rs;
+    return g.a + i * g.a_rs;
+  }
+  float* copy = scratch.floats(rows * g.k);
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t p = 0; p < g.k; ++p) copy[r * g.k + p] = g.a[(i + r) * g.a_rs + p * g.a_cs];
+  }
+  *rs = g.k;
+  return copy;
+}
+
 void sgemm_skinny(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
   const int m = static_cast<int>(g.m);
   const bool rows = g.b_cs == 1;
   const float* a = g.a;
   int64_t a_rs = g.a_rs;
   static thread_local ScratchBuffer a_scratch;
-  if (!rows && g.a_cs != 1) {  // the dot kernel wants rows of A contiguous along k
-    float* copy = a_scratch.floats(g.m * g.k);
-    for (int64_t i = 0; i < g.m; ++i) {
-      for (int64_t p = 0; p < g.k; ++p) copy[i * g.k + p] = g.a[i * g.a_rs + p * g.a_cs];
-    }
-    a = copy, a_rs = g.k;
-  }
+  if (!rows) a = rows_along_k(g, 0, g.m, a_scratch, &a_rs);
   // Column chunks, one or more per thread, at most 4096 wide: long sequential row
   // streams (a stream per 4 KiB page would retrain the prefetcher at every row), while
   // the C strip (m x width) stays in L1/L2.
@@ -350,18 +359,11 @@ void sgemm_narrow(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
   constexpr int64_t kRows = 4;
   parallel_region(threads, [&] {
     static thread_local ScratchBuffer a_scratch;
-    float* a_rows = g.a_cs == 1 ? nullptr : a_scratch.floats(kRows * g.k);
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < g.m; i += kRows) {
       const int64_t rows = std::min(kRows, g.m - i);
-      const float* a = g.a + i * g.a_rs;
-      int64_t a_rs = g.a_rs;
-      if (a_rows) {
-        for (int64_t r = 0; r < rows; ++r) {
-          for (int64_t p = 0; p < g.k; ++p) a_rows[r * g.k + p] = a[r * g.a_rs + p * g.a_cs];
-        }
-        a = a_rows, a_rs = g.k;
-      }
+      int64_t a_rs;
+      const float* a = rows_along_k(g, i, rows, a_scratch, &a_rs);
       cfg.skinny_dot(static_cast<int>(rows), g.n, g.k, a, a_rs, w, w_rs, g.c + i * g.c_rs, g.c_rs, g.accumulate);
       finish_tile(g, i, 0, rows, g.n);
     }
