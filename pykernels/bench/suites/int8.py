@@ -8,7 +8,8 @@ installed. A holds uint8 codes in [0, 127], so s8 x s8 baselines see the same nu
 Group op "linear_int8" times the whole dynamic quantized Linear, ``ops.linear_int8(x, w,
 bias)`` (per-call activation quantization + int8 GEMM + dequantization and bias), against
 our float32 ``ops.linear``, NumPy, and PyTorch's FBGEMM dynamic quantized Linear with
-the same per-channel int8 weights. Work is counted as 2*M*N*K operations.
+the same per-channel int8 weights; group "linear-per-token" does the same with one
+activation scale per row (``x_granularity="row"``). Work is counted as 2*M*N*K operations.
 Group "conv2d_int8" (the ResNet-50 layers of ``benchmarks/shapes/conv.json``) times the
 static quantized conv on uint8 NHWC codes with a requantized uint8 output (zero point 128),
 ``ops.conv2d_int8`` (int8 in, int8 out, as a quantized network runs), against our float32
@@ -42,9 +43,9 @@ MAX_LINEAR_RELATIVE_ERROR = 0.02  # quantized vs float linear on random data (~0
 TARGETS = [  # the int8 issue's acceptance lines, single thread
     Target("int8 GEMM vs our f32 GEMM", OURS_F32, 1.7, shapes("1024x1024x1024", "2048x2048x2048")),
     Target("quantized Linear vs FBGEMM dynamic Linear, M=128 and 512", "torch-fbgemm", 1.0,
-           lambda c: c.params["op"] == "linear_int8" and c.params["m"] in (128, 512)),
+           lambda c: c.group == "linear" and c.params["m"] in (128, 512)),
     Target("quantized Linear vs our f32 Linear, M=1", OURS_F32, 1.5,
-           lambda c: c.params["op"] == "linear_int8" and c.params["m"] == 1),
+           lambda c: c.group == "linear" and c.params["m"] == 1),
     Target("int8 GEMM vs torch._int_mm", "torch._int_mm", 100.0, groups("gemm")),
     Target("int8 GEMM vs ONNX Runtime MatMulInteger, M=N=K=512-2048", "onnxruntime", 1.0,
            lambda c: c.group == "gemm" and c.params["m"] == c.params["k"] == c.params["n"]),
@@ -56,7 +57,8 @@ def cases(quick: bool = False) -> list[Case]:
     for group, s in suites.entries("int8.json", quick):
         m, k, n = s["m"], s["k"], s["n"]
         found.append(Case(NAME, group["name"], f"{m}x{k}x{n}", 2.0 * m * k * n,
-                          {"op": group["op"], "m": m, "k": k, "n": n}))
+                          {"op": group["op"], "m": m, "k": k, "n": n,
+                           "granularity": group.get("granularity", "tensor")}))
     for group, s in suites.entries("conv.json", quick):
         if group["name"] != CONV_GROUP:
             continue
@@ -129,7 +131,8 @@ def _prepare_linear(p, rng, torch):
     bias = rng.standard_normal(n, dtype=np.float32)
     weights = Int8Weights.from_float(w, per_channel=True)
     ref64 = reference.linear(x, w, bias)
-    ours = {name: (lambda name=name: ops.linear_int8(x, weights, bias, backend=name)) for name in suites.implementations(OP)}
+    ours = {name: (lambda name=name: ops.linear_int8(x, weights, bias, x_granularity=p["granularity"], backend=name))
+            for name in suites.implementations(OP)}
     theirs = {OURS_F32: lambda: ops.linear(x, w, bias), "numpy": lambda: x @ w.T + bias}
     if torch is not None:
         qw = torch.quantize_per_channel(torch.from_numpy(weights.data.astype(np.float32) * weights.scale[:, None]),
