@@ -65,7 +65,7 @@ def run_benchmark(benchmark, suite_name: str, case, name: str, threads: int) -> 
     baseline_medians = _baseline_medians(suite, prepared, threads)
     benchmark.group = export.group(suite.NAME, case.id, threads)
     with limit_threads(threads):
-        timing.settle()
+        timing.settle(contender.run)
         benchmark(contender.run)
     result = timing.Timing(tuple(benchmark.stats.stats.data), benchmark.stats.iterations)
     speedup = {b: median / result.median for b, median in baseline_medians.items() if b != name}

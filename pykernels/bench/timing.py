@@ -4,7 +4,7 @@
 Contenders on one case are timed one after the other, each in its own block, not
 interleaved call by call: a library's worker threads keep spinning after each call
 (OpenBLAS busy-waits for about 0.1 s), so interleaving makes every library pay for the
-others' spinning. On more than one thread each block starts after ``settle()``. A sample
+others' spinning. On more than one thread each block starts after ``settle(fn)``. A sample
 is the mean of enough back-to-back calls to last ``SAMPLE_SECONDS``, so tiny kernels are
 not lost in the clock's overhead. Callers make the first warm-up call (it is also the
 correctness check).
@@ -20,6 +20,7 @@ from typing import Callable
 
 SAMPLE_SECONDS = 1e-3
 SETTLE_SECONDS = 0.2
+WAKE_SECONDS = 0.05
 RATIO_SAMPLE_SECONDS = 5e-3
 
 
@@ -49,9 +50,22 @@ class Timing:
         return min(self.samples)
 
 
-def settle() -> None:
-    """Let the worker threads of whatever ran before go to sleep."""
+def settle(fn: Callable[[], object]) -> None:
+    """Let the worker threads of whatever ran before go to sleep, then wake ``fn``'s.
+
+    The sleep stops other libraries' spinning workers (OpenBLAS polls for about 0.1 s
+    after each call), which would otherwise hold a core that ``fn`` needs. It also idles
+    the cores, and on a virtual machine an idle vCPU comes back slowly: a 2-thread
+    convolution (14x14x1024 -> 256, 1x1) took 0.9-1.2 ms per call in the first 20 ms
+    after 0.2 s of sleep, 0.66 ms once busy for 50 ms. So ``fn`` then runs untimed for
+    ``WAKE_SECONDS`` (at least one call): the samples see the cores as a busy program
+    does.
+    """
     time.sleep(SETTLE_SECONDS)
+    start = perf_counter()
+    fn()
+    while perf_counter() - start < WAKE_SECONDS:
+        fn()
 
 
 def _iterations(fn: Callable[[], object]) -> int:
@@ -64,7 +78,7 @@ def measure(fn: Callable[[], object], settings: Settings, threads: int = 2) -> T
     """Time a warmed-up callable: settle (on more than one thread), calibrate (an untimed
     call), then rounds."""
     if threads > 1:
-        settle()
+        settle(fn)
     iterations = _iterations(fn)
     samples = []
     start = perf_counter()
@@ -86,11 +100,9 @@ def interleaved(fns: dict[str, Callable[[], object]], repeats: int,
     is enough calls to last ``RATIO_SAMPLE_SECONDS``. Call after a warm-up of each.
 
     With ``settle_first`` (timing on more than one thread) every sample starts after
-    ``settle()`` and one untimed call: a BLAS whose idle workers keep spinning (OpenBLAS
-    polls for about 0.1 s after each call) would otherwise hold a core that the next
-    contender needs and halve its time on 2 threads; the untimed call then wakes the
-    contender's own sleeping workers (on a virtual machine, waking an idle vCPU costs
-    from 1 to over 10 ms).
+    ``settle()``: a BLAS whose idle workers keep spinning would otherwise hold a core
+    that the next contender needs, and its untimed calls wake the contender's own
+    threads and cores.
     """
     calls = {name: max(1, math.ceil(RATIO_SAMPLE_SECONDS / max(_sample(fn, 1, clock), 1e-9)))
              for name, fn in fns.items()}
@@ -99,8 +111,7 @@ def interleaved(fns: dict[str, Callable[[], object]], repeats: int,
         shift = rep % len(names)
         for name in names[shift:] + names[:shift]:
             if settle_first:
-                settle()
-                fns[name]()
+                settle(fns[name])
             times[name].append(_sample(fns[name], calls[name], clock))
     return times
 
