@@ -55,11 +55,12 @@ TINY_SHAPES = {  # one small case per suite, in each shapes file's own format
 
 @pytest.fixture
 def tiny_suites(monkeypatch):
-    """Every suite cut to one small case (its shapes file replaced), timed without settling pauses."""
+    """Every suite cut to one small case (its shapes file replaced), timed without settling or waking pauses."""
     from pykernels.bench import suites, timing
 
     monkeypatch.setattr(suites, "shapes", lambda filename: {"groups": [TINY_SHAPES[filename]]})
     monkeypatch.setattr(timing, "SETTLE_SECONDS", 0.0)
+    monkeypatch.setattr(timing, "WAKE_SECONDS", 0.0)
     monkeypatch.setattr(timing, "QUICK", timing.Settings(min_rounds=3, min_time=0.0))
 
 
