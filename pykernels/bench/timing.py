@@ -20,7 +20,7 @@ from typing import Callable
 
 SAMPLE_SECONDS = 1e-3
 SETTLE_SECONDS = 0.2
-WAKE_SECONDS = 0.05
+WAKE_SECONDS = 0.1
 RATIO_SAMPLE_SECONDS = 5e-3
 
 
@@ -55,9 +55,10 @@ def settle(fn: Callable[[], object]) -> None:
 
     The sleep stops other libraries' spinning workers (OpenBLAS polls for about 0.1 s
     after each call), which would otherwise hold a core that ``fn`` needs. It also idles
-    the cores, and on a virtual machine an idle vCPU comes back slowly: a 2-thread
-    convolution (14x14x1024 -> 256, 1x1) took 0.9-1.2 ms per call in the first 20 ms
-    after 0.2 s of sleep, 0.66 ms once busy for 50 ms. So ``fn`` then runs untimed for
+    the cores, and on a virtual machine an idle vCPU comes back slowly: after 0.2 s of
+    sleep, a 2-thread convolution (14x14x1024 -> 256, 1x1) took 0.9-1.2 ms per call for
+    20 ms, 0.66 ms once busy; a 2-thread CSR SpMM (1024x1024 at 90% x 256 columns) took
+    670-780 us for 10 to 70 ms, then 655. So ``fn`` then runs untimed for
     ``WAKE_SECONDS`` (at least one call): the samples see the cores as a busy program
     does.
     """
