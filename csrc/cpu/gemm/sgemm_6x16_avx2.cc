@@ -8,11 +8,16 @@
 // ports; 15 of 16 ymm registers are used, nothing spills. The 1..5-row kernels finish
 // the rows of M that 6 does not divide without computing padding rows.
 //
+// On a tile's last k block the bias and the activation (SgemmEpilogue) are applied to
+// the accumulators before the one store, instead of in a second pass over the stored
+// tile (which cost 0.3 ms for a bias and 0.7-1.0 ms more for ReLU in a 12.8 ms
+// 1024x384 -> 1536 linear layer).
 // The optional prefetch stream (SgemmPrefetch) issues one line per k step during the
 // first pf.count steps: the small-M driver fetches the next B panel from memory while
 // the FMAs run, instead of stalling on it when it packs that panel.
 #include <immintrin.h>
 
+#include "cpu/activation/vmath_f32_avx2.h"
 #include "cpu/gemm/sgemm_config.h"
 
 namespace pk {
@@ -27,10 +32,24 @@ __attribute__((always_inline)) inline void row_step(const float* a, __m256 b0, _
   hi = _mm256_fmadd_ps(ai, b1, hi);
 }
 
+// act(v) for the activations an epilogue applies in registers.
+__attribute__((always_inline)) inline __m256 activate(__m256 v, Activation act) {
+  switch (act) {
+    case Activation::Relu:
+      return _mm256_max_ps(_mm256_setzero_ps(), v);  // max(0, NaN) is NaN
+    case Activation::Sigmoid:
+      return sigmoid_avx2(v);
+    case Activation::Tanh:
+      return tanh_avx2(v);
+    default:
+      return v;
+  }
+}
+
 // Accumulators are named variables (an array of __m256 would live on the stack).
 template <int MR>
 void ukernel(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate,
-             SgemmPrefetch pf) {
+             SgemmPrefetch pf, const SgemmEpilogue* ep) {
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   for (int r = 0; r < MR; ++r) {
@@ -69,6 +88,18 @@ void ukernel(int64_t k, const float* a, const float* b, int64_t ldb, float* c, i
     if (accumulate) {
       lo = _mm256_add_ps(lo, _mm256_loadu_ps(row));
       hi = _mm256_add_ps(hi, _mm256_loadu_ps(row + 8));
+    }
+    if (ep) {
+      if (ep->col_bias) {
+        lo = _mm256_add_ps(lo, _mm256_loadu_ps(ep->col_bias));
+        hi = _mm256_add_ps(hi, _mm256_loadu_ps(ep->col_bias + 8));
+      } else if (ep->row_bias) {
+        const __m256 bias = _mm256_broadcast_ss(ep->row_bias + r);
+        lo = _mm256_add_ps(lo, bias);
+        hi = _mm256_add_ps(hi, bias);
+      }
+      lo = activate(lo, ep->act);
+      hi = activate(hi, ep->act);
     }
     _mm256_storeu_ps(row, lo);
     _mm256_storeu_ps(row + 8, hi);

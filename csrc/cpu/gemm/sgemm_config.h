@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "cpu/activation/activation.h"
+
 namespace pk {
 
 // Lines a microkernel prefetches while it computes: one per k step during the first
@@ -13,12 +15,23 @@ struct SgemmPrefetch {
   int64_t stride = 0, count = 0;
 };
 
-// C[rows x NR] (row stride ldc) = (accumulate ? C : 0) + A_panel . B_panel, where
+// The end of a tile's last k block, applied to the accumulators before they are stored:
+// C[i][j] = act((accumulate ? C[i][j] + acc : acc) + bias), the bias col_bias[j] or
+// row_bias[i] (at most one set; both point at the tile's first column / row). act is
+// None, Relu, Sigmoid or Tanh; GELU runs on the stored tile (apply_activation_rows).
+struct SgemmEpilogue {
+  const float* col_bias = nullptr;
+  const float* row_bias = nullptr;
+  Activation act = Activation::None;
+};
+
+// C[rows x NR] (row stride ldc) = (accumulate ? C : 0) + A_panel . B_panel, then the
+// epilogue when ep is not null, where
 //   a: the packed A micro-panel, k columns of MR values (a[p * MR + i], i < rows used),
 //   b: k rows of NR values, row p at b + p * ldb (ldb = NR when packed).
 // A config holds one kernel per row count: ukernels[rows - 1], 1 <= rows <= MR.
 using SgemmUkernel = void (*)(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc,
-                              bool accumulate, SgemmPrefetch pf);
+                              bool accumulate, SgemmPrefetch pf, const SgemmEpilogue* ep);
 
 // Packs a B micro-panel from k rows b_rs floats apart, each `cols` contiguous floats at
 // b then `cols2` at b2 (cols + cols2 <= NR), zero-padded: for p < k,

@@ -74,19 +74,28 @@ void store_tile_columns(const SgemmArgs& g, const float* tile, int nr, int64_t i
 }
 
 // One microkernel call on the tile of rows [i, i + rows), the kernel for its number of
-// rows; tiles narrower than nr go through a local buffer.
+// rows; tiles narrower than nr go through a local buffer. A full-width tile's last k
+// block ends in the kernel's epilogue (bias and activation in registers, GELU after
+// the store); a narrow tile is finished after its columns are stored.
 void run_tile(const SgemmArgs& g, const SgemmConfig& cfg, const float* a_panel, const float* b_panel, int64_t i,
               int64_t rows, const TileColumns& at, const KBlock& kblk, SgemmPrefetch pf = {}) {
   const bool accumulate = !kblk.first || g.accumulate;
   const SgemmUkernel ukernel = cfg.ukernels[rows - 1];
   if (at.cols == cfg.nr) {
-    ukernel(kblk.kb, a_panel, b_panel, cfg.nr, g.c + i * g.c_rs + at.j, g.c_rs, accumulate, pf);
-  } else {
-    alignas(64) float tile[kMaxTile];
-    ukernel(kblk.kb, a_panel, b_panel, cfg.nr, tile, cfg.nr, false, pf);
-    store_tile_columns(g, tile, cfg.nr, i, rows, 0, at.j, at.cols, accumulate);
-    store_tile_columns(g, tile, cfg.nr, i, rows, at.cols, at.j2, at.cols2, accumulate);
+    float* c = g.c + i * g.c_rs + at.j;
+    if (!kblk.last) return ukernel(kblk.kb, a_panel, b_panel, cfg.nr, c, g.c_rs, accumulate, pf, nullptr);
+    const bool gelu = g.activation == Activation::Gelu;
+    const SgemmEpilogue ep{g.bias_mode == BiasMode::PerCol ? g.bias + at.j : nullptr,
+                           g.bias_mode == BiasMode::PerRow ? g.bias + i : nullptr,
+                           gelu ? Activation::None : g.activation};
+    ukernel(kblk.kb, a_panel, b_panel, cfg.nr, c, g.c_rs, accumulate, pf, &ep);
+    if (gelu) apply_activation_rows(c, rows, cfg.nr, g.c_rs, Activation::Gelu);
+    return;
   }
+  alignas(64) float tile[kMaxTile];
+  ukernel(kblk.kb, a_panel, b_panel, cfg.nr, tile, cfg.nr, false, pf, nullptr);
+  store_tile_columns(g, tile, cfg.nr, i, rows, 0, at.j, at.cols, accumulate);
+  store_tile_columns(g, tile, cfg.nr, i, rows, at.cols, at.j2, at.cols2, accumulate);
   if (kblk.last) {
     finish_tile(g, i, at.j, rows, at.cols);
     if (at.cols2 > 0) finish_tile(g, i, at.j2, rows, at.cols2);
