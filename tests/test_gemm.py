@@ -13,8 +13,9 @@ from conftest import backends_of, random_f32
 BACKENDS = backends_of("gemm")
 ACTIVATIONS = ["none", "relu", "sigmoid", "tanh", "gelu"]
 # Edges of the register tiles (6x16 AVX2, 4x8 portable), of the skinny (M <= 4), fused
-# (M <= 72) and blocked paths, primes, and K around the cache block (512) and 4096.
-M_GRID = [1, 2, 4, 5, 6, 7, 13, 71, 72, 73, 150]
+# (M <= 256; 128 portable) and blocked (A blocks of 72 rows) paths, primes, and K around
+# the cache block (512) and 4096.
+M_GRID = [1, 2, 4, 5, 6, 7, 13, 71, 72, 73, 128, 129, 150, 256, 257]
 N_GRID = [1, 7, 8, 9, 15, 16, 17, 31, 33, 257]
 K_GRID = [1, 2, 17, 511, 512, 513, 4000, 4001, 4096]
 
@@ -78,14 +79,15 @@ def test_large_square_blocked_path(backend, rng):
     check(backend, random_f32(rng, (300, 1100)), random_f32(rng, (1100, 140)))
 
 
-# The fused small-M path (M <= 72, row-major B): every row count of the 1..6-row
+# The fused small-M path (M <= 256, row-major B): every row count of the 1..6-row
 # microkernels, K over one or several k blocks (even and uneven), B rows starting off a
 # cache line (a first panel narrower than 16 columns), a partial last panel, and both in
 # one panel when they fit (the head and the tail of 64 columns 16 bytes off a line).
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("m,k,n,offset", [(5, 600, 257, 4), (6, 513, 64, 0), (7, 1, 33, 3), (13, 300, 100, 4),
                                           (16, 777, 129, 12), (17, 256, 48, 1), (63, 1025, 31, 4),
-                                          (64, 512, 160, 0), (65, 259, 17, 4), (49, 600, 64, 4)])
+                                          (64, 512, 160, 0), (65, 259, 17, 4), (49, 600, 64, 4),
+                                          (196, 700, 100, 4), (256, 513, 33, 0)])
 def test_fused_small_m_path(backend, m, k, n, offset, rng):
     b = random_f32(rng, (k, 16 * ((n + offset) // 16 + 1)))[:, offset:offset + n]  # rows: 16k floats apart
     check(backend, random_f32(rng, (m, k)), b)
@@ -105,10 +107,12 @@ def test_fused_small_m_epilogue_accumulate(backend, threads, bias_axis, activati
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("m,k,n,b_transposed", [(200, 1100, 70, False), (75, 300, 33, False), (40, 600, 50, True)])
+@pytest.mark.parametrize("m,k,n,b_transposed", [(400, 1100, 70, False), (257, 300, 33, False),
+                                                 (200, 1100, 70, True), (40, 600, 50, True)])
 def test_blocked_threads(backend, threads, m, k, n, b_transposed, rng):
-    # The blocked path: A blocks of uneven heights owned by the threads (M > mc), or one A
-    # block whose tiles the threads split (M <= mc, B transposed); several k blocks, C +=.
+    # The blocked path: A blocks of uneven heights owned by the threads (M > fused_m, or a
+    # transposed B with M > mc), or one A block whose tiles the threads split (M <= mc, B
+    # transposed); several k blocks, C +=.
     a, c, bias = random_f32(rng, (m, k)), random_f32(rng, (m, n)), random_f32(rng, (n,))
     b = np.ascontiguousarray(random_f32(rng, (n, k))).T if b_transposed else random_f32(rng, (k, n))
     kw = dict(bias=bias, bias_axis=1, activation="relu", c=c)

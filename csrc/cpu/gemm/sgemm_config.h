@@ -55,7 +55,8 @@ struct SgemmConfig {
   int mr, nr;           // register tile
   int64_t mc, kc, nc;   // cache blocks: A block mc x kc in L2, B panel kc x nr in L1
   const SgemmUkernel* ukernels;  // [mr]: the kernel for tiles of rows = 1 .. mr
-  int64_t fused_kc;     // M <= mc: k block whose B micro-panel (fused_kc x nr) fills half of L1
+  int64_t fused_m;      // up to this many rows of A, the fused path runs (A block fused_m x fused_kc in L2)
+  int64_t fused_kc;     // its k block: the B micro-panel (fused_kc x nr) fills half of L1
   SgemmPackBPanel pack_b_panel;
   int skinny_m;         // up to this many rows of A, the skinny kernels run instead
   SgemmSkinnyRows skinny_rows;

@@ -12,7 +12,7 @@
 // applied to each tile right after its last k block, while it is in L1. With M <=
 // skinny_m (batch 1..4 inference) nothing is packed: the skinny kernels stream B once
 // in its own layout.
-// With M <= mc (one A block) the fused path packs each B micro-panel into L1 right
+// With M <= fused_m (one A block) the fused path packs each B micro-panel into L1 right
 // before its tiles run (sgemm_fused below).
 #include <omp.h>
 
@@ -207,9 +207,9 @@ void sgemm_blocked(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
   });
 }
 
-// M <= mc: every row of A fits one packed A block (mc x kc, in L2), so each B micro-panel
-// is packed right before use into an L1 buffer and multiplied by all the A panels at
-// once; packed B never goes to memory (the blocked path writes its kc x nc B block out
+// M <= fused_m: every row of A fits one packed A block (fused_m x fused_kc, in L2), so
+// each B micro-panel is packed right before use into an L1 buffer and multiplied by all
+// the A panels at once; packed B never goes to memory (the blocked path writes its kc x nc B block out
 // and reads it back: as much traffic as B itself, and at M = 16..64 that traffic costs
 // as much as the FMAs). Each tile prefetches its share of the next panel's rows of a
 // row-major B while it computes, so the read from memory overlaps the FMAs instead of
@@ -221,7 +221,7 @@ void sgemm_blocked(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
 // transposed B (linear layers' W^T) goes to the blocked path, which packs its kc x nc
 // block with the register-transposing column packer; packed one scalar column at a time
 // per panel here, it measured 1.6x slower (M = 32, K = 30752, N = 64).
-bool fused_applies(const SgemmArgs& g, const SgemmConfig& cfg) { return g.m <= cfg.mc && g.b_cs == 1; }
+bool fused_applies(const SgemmArgs& g, const SgemmConfig& cfg) { return g.m <= cfg.fused_m && g.b_cs == 1; }
 
 // Column panels of the fused path. With a row-major B whose rows all share one alignment,
 // the panels start on 64-byte boundaries, so a panel row is one cache line: a panel
