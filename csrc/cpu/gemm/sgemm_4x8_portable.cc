@@ -6,7 +6,7 @@
 // 8 xmm accumulators, which the compiler keeps in registers and vectorizes from these
 // fixed-trip loops, leaving room for the B row and the broadcast. The prefetch stream
 // is a hint this baseline path leaves to the hardware; the B panel pack is a plain copy.
-// The epilogue adds the bias to the stored tile and runs the portable activations on it.
+// The epilogue runs on the stored tile (apply_epilogue).
 #include "cpu/gemm/sgemm_config.h"
 
 namespace pk {
@@ -26,13 +26,7 @@ void ukernel(int64_t k, const float* a, const float* b, int64_t ldb, float* c, i
   for (int i = 0; i < MR; ++i) {
     for (int j = 0; j < 8; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
   }
-  if (!ep) return;
-  for (int i = 0; i < MR; ++i) {
-    for (int j = 0; j < 8; ++j) {
-      c[i * ldc + j] += ep->col_bias ? ep->col_bias[j] : ep->row_bias ? ep->row_bias[i] : 0.0f;
-    }
-  }
-  apply_activation_rows(c, MR, 8, ldc, ep->act);
+  if (ep) apply_epilogue(c, MR, 8, ldc, *ep);
 }
 
 }  // namespace

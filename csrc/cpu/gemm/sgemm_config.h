@@ -25,6 +25,10 @@ struct SgemmEpilogue {
   Activation act = Activation::None;
 };
 
+// The epilogue on a stored tile C[rows x cols] (row stride ldc), any activation, GELU
+// included: C = act(C + bias) (sgemm_epilogue.cc).
+void apply_epilogue(float* c, int64_t rows, int64_t cols, int64_t ldc, const SgemmEpilogue& ep);
+
 // C[rows x NR] (row stride ldc) = (accumulate ? C : 0) + A_panel . B_panel, then the
 // epilogue when ep is not null, where
 //   a: the packed A micro-panel, k columns of MR values (a[p * MR + i], i < rows used),

@@ -38,18 +38,15 @@ int64_t even_block(int64_t total, int64_t limit, int64_t unit) {
   return ceil_div(ceil_div(total, blocks), unit) * unit;
 }
 
+// The epilogue of the tile whose first element is C[i, j]: its bias, then `act`.
+SgemmEpilogue epilogue_at(const SgemmArgs& g, int64_t i, int64_t j, Activation act) {
+  return {g.bias_mode == BiasMode::PerCol ? g.bias + j : nullptr,
+          g.bias_mode == BiasMode::PerRow ? g.bias + i : nullptr, act};
+}
+
 // Bias and activation on the finished tile C[i:i+rows, j:j+cols].
 void finish_tile(const SgemmArgs& g, int64_t i, int64_t j, int64_t rows, int64_t cols) {
-  for (int64_t r = 0; r < rows; ++r) {
-    float* row = g.c + (i + r) * g.c_rs + j;
-    if (g.bias_mode == BiasMode::PerCol) {
-      for (int64_t s = 0; s < cols; ++s) row[s] += g.bias[j + s];
-    } else if (g.bias_mode == BiasMode::PerRow) {
-      const float b = g.bias[i + r];
-      for (int64_t s = 0; s < cols; ++s) row[s] += b;
-    }
-  }
-  apply_activation_rows(g.c + i * g.c_rs + j, rows, cols, g.c_rs, g.activation);
+  apply_epilogue(g.c + i * g.c_rs + j, rows, cols, g.c_rs, epilogue_at(g, i, j, g.activation));
 }
 
 struct KBlock {
@@ -85,9 +82,7 @@ void run_tile(const SgemmArgs& g, const SgemmConfig& cfg, const float* a_panel, 
     float* c = g.c + i * g.c_rs + at.j;
     if (!kblk.last) return ukernel(kblk.kb, a_panel, b_panel, cfg.nr, c, g.c_rs, accumulate, pf, nullptr);
     const bool gelu = g.activation == Activation::Gelu;
-    const SgemmEpilogue ep{g.bias_mode == BiasMode::PerCol ? g.bias + at.j : nullptr,
-                           g.bias_mode == BiasMode::PerRow ? g.bias + i : nullptr,
-                           gelu ? Activation::None : g.activation};
+    const SgemmEpilogue ep = epilogue_at(g, i, at.j, gelu ? Activation::None : g.activation);
     ukernel(kblk.kb, a_panel, b_panel, cfg.nr, c, g.c_rs, accumulate, pf, &ep);
     if (gelu) apply_activation_rows(c, rows, cfg.nr, g.c_rs, Activation::Gelu);
     return;
@@ -209,14 +204,14 @@ void sgemm_blocked(const SgemmArgs& g, const SgemmConfig& cfg, int threads) {
 
 // M <= fused_m: every row of A fits one packed A block (fused_m x fused_kc, in L2), so
 // each B micro-panel is packed right before use into an L1 buffer and multiplied by all
-// the A panels at once; packed B never goes to memory (the blocked path writes its kc x nc B block out
-// and reads it back: as much traffic as B itself, and at M = 16..64 that traffic costs
-// as much as the FMAs). Each tile prefetches its share of the next panel's rows of a
-// row-major B while it computes, so the read from memory overlaps the FMAs instead of
-// stalling the next pack. Threads split the column panels and share the A block, packed
-// into two buffers by turns: a thread that packs its share of the next k block's A
-// knows, from the barrier that ended the previous pack, that no one still reads the
-// buffer it overwrites, so each k block costs one barrier, not two.
+// the A panels at once; packed B never goes to memory (the blocked path writes its kc x
+// nc B block out and reads it back: as much traffic as B itself, and at M = 16..64 that
+// traffic costs as much as the FMAs). Each tile prefetches its share of the next
+// panel's rows of a row-major B while it computes, so the read from memory overlaps the
+// FMAs instead of stalling the next pack. Threads split the column panels and share the
+// A block, packed into two buffers by turns: a thread that packs its share of the next
+// k block's A knows, from the barrier that ended the previous pack, that no one still
+// reads the buffer it overwrites, so each k block costs one barrier, not two.
 // B must be row-major: the panel packer and the prefetch stream walk B's rows. A
 // transposed B (linear layers' W^T) goes to the blocked path, which packs its kc x nc
 // block with the register-transposing column packer; packed one scalar column at a time
